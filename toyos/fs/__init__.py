@@ -1,0 +1,1 @@
+"""A small VFS: an in-memory root file system, procfs, debugfs and the cgroup mount."""

@@ -1,0 +1,1 @@
+"""The kernel core: scheduling, contexts, fork/exit, signals, RCU, workqueues, static keys."""

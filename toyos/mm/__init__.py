@@ -1,0 +1,1 @@
+"""Memory management: GFP flags, page metadata, the buddy allocator, fault injection, OOM."""
