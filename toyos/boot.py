@@ -52,6 +52,7 @@ class Kernel:
         self.write_err = stderr or (lambda s: None)
         self.cgroups = None
         self.oom = None
+        self.mem_cgroup_charge_anon = None   # filled by the memory controller
         self.debug_vm = False
         start_kernel(self, list(boot))
 

@@ -181,3 +181,37 @@ class Sys:
         except KernelError:
             return None
         return inode if isinstance(inode, Program) else None
+
+    # --------------------------------------------------------------- memory
+
+    def mmap_touch(self, nbytes: int):
+        """Generator: map and touch `nbytes` of anonymous memory (memhog); returns pages touched.
+
+        Each page is allocated (GFP_HIGHUSER_MOVABLE) and charged to the task's memcg
+        through `kernel.mem_cgroup_charge_anon` (a generator hook that may wait for the
+        memcg OOM killer). KernelError(ENOMEM) when a page cannot be had or charged.
+        One step per 256 pages touched.
+        """
+        from ..config import PAGE_SIZE
+        from ..errno import ENOMEM
+        from ..mm.gfp import GFP_HIGHUSER_MOVABLE
+        from .signal import fatal_signal_pending
+        k = self.k
+        task = k.current
+        mm = task.mm
+        pages = -(-nbytes // PAGE_SIZE)
+        mm.total_vm += pages
+        for i in range(pages):
+            if fatal_signal_pending(task):
+                return i
+            pfn = k.zone.alloc_pages(GFP_HIGHUSER_MOVABLE, 0)
+            if pfn is None:
+                raise KernelError(ENOMEM)
+            charge = k.mem_cgroup_charge_anon
+            if charge is not None and (yield from charge(task, pfn)):
+                k.zone.free_pages(pfn, 0)
+                raise KernelError(ENOMEM)
+            mm.anon_pages.append(pfn)
+            if i % 256 == 255:
+                yield
+        return pages
