@@ -8,6 +8,9 @@ while the `fail_page_alloc` static key is on, i.e. while probability > 0.
 from ..errno import EINVAL, KernelError
 from .gfp import __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_WAIT
 
+# Plain names: `__GFP_*` written inside a class body would be name-mangled by Python.
+GFP_HIGHMEM_BIT, GFP_NOFAIL_BIT, GFP_WAIT_BIT = __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_WAIT
+
 
 class FailPageAlloc:
     INT_KNOBS = ("probability", "interval", "times", "space", "min-order", "verbose")
@@ -67,11 +70,11 @@ class FailPageAlloc:
         return getattr(self, knob.replace("-", "_"))
 
     def should_fail_alloc_page(self, gfp: int, order: int) -> bool:
-        if order < self.min_order or gfp & __GFP_NOFAIL:
+        if order < self.min_order or gfp & GFP_NOFAIL_BIT:
             return False
-        if self.ignore_gfp_highmem and gfp & __GFP_HIGHMEM:
+        if self.ignore_gfp_highmem and gfp & GFP_HIGHMEM_BIT:
             return False
-        if self.ignore_gfp_wait and gfp & __GFP_WAIT:
+        if self.ignore_gfp_wait and gfp & GFP_WAIT_BIT:
             return False
         return self.should_fail(4096 << order)
 
