@@ -21,8 +21,12 @@ from .state import (BreakLoop, CommandFailed, ContinueLoop, Interrupted, ReturnF
 
 
 def run(sh, node, tail: bool = False):
-    """Generator: execute any command node; returns its exit status."""
-    return (yield from DISPATCH[type(node)](sh, node, tail))
+    """Execute any command node: a generator returning its exit status.
+
+    Not a generator itself: it returns the node's generator, so that nesting costs
+    one Python frame less per level (function recursion depth is bounded by frames).
+    """
+    return DISPATCH[type(node)](sh, node, tail)
 
 
 def do_CommandList(sh, node, tail):
@@ -32,8 +36,11 @@ def do_CommandList(sh, node, tail):
     for i, (andor, is_async) in enumerate(items):
         if is_async:
             status = yield from run_async(sh, andor)
-        else:
+        elif andor.rest or len(andor.first.commands) > 1 or andor.first.negated:
             status = yield from do_AndOr(sh, andor, tail and i == last)
+        else:                                  # one plain command: skip two frames
+            cmd = andor.first.commands[0]
+            status = yield from DISPATCH[type(cmd)](sh, cmd, tail and i == last)
         sh.status = status
     return status
 
@@ -159,6 +166,8 @@ def do_SimpleCommand(sh, node, tail):
     name = argv[0]
     func = sh.funcs.get(name)
     if func is not None:
+        if not node.redirs and not assigns:    # the common case: one frame less per call
+            return (yield from call_function(sh, func, argv))
         return (yield from _in_shell(sh, node, call_function(sh, func, argv), assigns))
     if name == "exec" and len(argv) == 1:
         return (yield from _exec_redirs(sh, node))
@@ -323,7 +332,9 @@ def _with_redirs(sh, node, body):
 
 
 def do_BraceGroup(sh, node, tail):
-    return (yield from _with_redirs(sh, node, run(sh, node.body, tail and not node.redirs)))
+    if not node.redirs:
+        return do_CommandList(sh, node.body, tail)
+    return _with_redirs(sh, node, do_CommandList(sh, node.body, False))
 
 
 def do_Subshell(sh, node, tail):
@@ -340,7 +351,7 @@ def do_Subshell(sh, node, tail):
 
 
 def do_If(sh, node, tail):
-    return (yield from _with_redirs(sh, node, _if_body(sh, node)))
+    return _with_redirs(sh, node, _if_body(sh, node)) if node.redirs else _if_body(sh, node)
 
 
 def _if_body(sh, node):
@@ -353,7 +364,8 @@ def _if_body(sh, node):
 
 
 def do_While(sh, node, tail):
-    return (yield from _with_redirs(sh, node, _while_body(sh, node)))
+    body = _while_body(sh, node)
+    return _with_redirs(sh, node, body) if node.redirs else body
 
 
 def _while_body(sh, node):
@@ -382,7 +394,8 @@ def _while_body(sh, node):
 
 
 def do_For(sh, node, tail):
-    return (yield from _with_redirs(sh, node, _for_body(sh, node)))
+    body = _for_body(sh, node)
+    return _with_redirs(sh, node, body) if node.redirs else body
 
 
 def _for_body(sh, node):
@@ -417,7 +430,8 @@ def _for_body(sh, node):
 
 
 def do_Case(sh, node, tail):
-    return (yield from _with_redirs(sh, node, _case_body(sh, node)))
+    body = _case_body(sh, node)
+    return _with_redirs(sh, node, body) if node.redirs else body
 
 
 def _case_body(sh, node):
@@ -441,7 +455,7 @@ def do_FunctionDef(sh, node, tail):
 
 
 def do_Script(sh, node, tail):
-    return (yield from run(sh, node.body, tail))
+    return do_CommandList(sh, node.body, tail)
 
 
 DISPATCH = {

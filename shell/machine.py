@@ -1,4 +1,6 @@
 """Boot a machine with the userland installed: /bin programs and /bin/sh (used by the CLI and tests)."""
+import sys
+
 from toyos.boot import Kernel, register_program
 
 from .script import sh_main
@@ -6,6 +8,8 @@ from .script import sh_main
 
 def boot(mem="256M", cpus: int = 2, seed: int = 0, boot=(), stdout=None, stderr=None) -> Kernel:
     """A booted Kernel whose /bin holds every toy program."""
+    # Shell processes are nested generators: a few frames per function nesting level.
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     k = Kernel(mem=mem, cpus=cpus, seed=seed, boot=boot, stdout=stdout, stderr=stderr)
     try:
         from .bin import install

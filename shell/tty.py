@@ -33,8 +33,10 @@ class TTY:
         self._wake()
 
     def _wake(self) -> None:
+        """Wake the reader; it is no longer waiting (the host must not prompt again)."""
         if self.waiting is not None:
             self.k.sched.wake_up_process(self.waiting)
+            self.waiting = None
 
     def read(self, task, n: int, prompt: str = ""):
         """Generator: the next line (with its newline), "" at EOF, None if cancelled."""
