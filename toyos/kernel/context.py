@@ -10,7 +10,7 @@ violation as a WARNING in dmesg (and a count for tests) and lets the machine go 
 class Cpu:
     """One simulated CPU: its run queue, the task on it, and its interrupt nesting."""
     __slots__ = ("id", "rq", "curr", "idle", "hardirq_count", "softirq_count",
-                 "softirq_pending", "steps")
+                 "softirq_pending", "steps", "pcp")
 
     def __init__(self, cpu_id: int):
         from collections import deque
@@ -22,6 +22,7 @@ class Cpu:
         self.softirq_count = 0
         self.softirq_pending = 0
         self.steps = 0               # steps executed by tasks (not idle) on this CPU
+        self.pcp = None              # this CPU's order-0 page list (mm/page_alloc.py)
 
 
 def context_name(cpu: Cpu) -> str:

@@ -9,18 +9,24 @@ Invariant: count >= 0, and every site holds its "on" variant iff count > 0.
 
 
 class StaticKey:
-    __slots__ = ("name", "count", "sites", "log")
+    __slots__ = ("name", "count", "sites", "hooks", "log")
 
     def __init__(self, name: str, log=None):
         self.name = name
         self.count = 0
         self.sites = []              # (obj, attr, off, on)
+        self.hooks = []              # callables re-patching sites that depend on several keys
         self.log = log
 
     def add_site(self, obj, attr: str, off, on) -> None:
         """Register `obj.attr` as a branch site; it gets the variant for the current count."""
         self.sites.append((obj, attr, off, on))
         setattr(obj, attr, on if self.count else off)
+
+    def add_hook(self, fn) -> None:
+        """Call fn() after every 0 <-> 1 transition (for sites combining several keys)."""
+        self.hooks.append(fn)
+        fn()
 
     def enabled(self) -> bool:
         """static_key_false(): for slow paths and tests; hot paths use a site instead."""
@@ -31,6 +37,8 @@ class StaticKey:
         if self.count == 1:
             for obj, attr, _off, on in self.sites:
                 setattr(obj, attr, on)
+            for fn in self.hooks:
+                fn()
 
     def slow_dec(self) -> None:
         if self.count <= 0:
@@ -41,6 +49,8 @@ class StaticKey:
         if self.count == 0:
             for obj, attr, off, _on in self.sites:
                 setattr(obj, attr, off)
+            for fn in self.hooks:
+                fn()
 
     def check_invariants(self) -> None:
         assert self.count >= 0, self.name

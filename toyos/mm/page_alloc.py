@@ -28,8 +28,7 @@ class Zone:
         self.pstate = bytearray(span)        # see page.py for the encoding
         self.free_area = [{} for _ in range(MAX_ORDER)]
         self.pcp = [[] for _ in range(nr_cpus)]
-        self.nr_free = 0                     # buddy + per-cpu pages
-        self.nr_pcp = 0
+        self.free_buddy = 0                  # pages in free_area (per-cpu pages are derived)
         self.page_cgroup = {}                # pfn -> PageCgroup of accounted pages
         # Hooks filled by the memory controller (mm/memcontrol.c) when it is loaded.
         self.memcg_kmem_newpage_charge = None
@@ -37,12 +36,17 @@ class Zone:
         self.memcg_kmem_uncharge_pages = None
         self.should_fail_alloc_page = None   # fault injection (fail_page_alloc)
         self._populate()
-        key = kernel.static_key("memcg_kmem_enabled_key")
-        key.add_site(self, "alloc_pages", self._alloc_pages, self._alloc_pages_kmemcg)
+        for cpu in kernel.cpus:
+            cpu.pcp = self.pcp[cpu.id]
+        self.memcg_key = key = kernel.static_key("memcg_kmem_enabled_key")
         key.add_site(self, "free_accounted_pages", self._free_accounted_pages,
                      self._free_accounted_pages_kmemcg)
-        fail = kernel.static_key("fail_page_alloc")
+        self.fail_key = fail = kernel.static_key("fail_page_alloc")
         fail.add_site(self, "_alloc", self._alloc_nofault, self._alloc_fault)
+        # alloc_pages() depends on both keys: with both off it *is* the plain allocator,
+        # one call instead of two (measured: ~15% of an order-0 pair).
+        key.add_hook(self._patch_alloc_pages)
+        fail.add_hook(self._patch_alloc_pages)
 
     def _populate(self) -> None:
         """Free all memory as the largest naturally aligned blocks (memblock -> buddy)."""
@@ -57,16 +61,26 @@ class Zone:
     def _add_free(self, pfn: int, order: int) -> None:
         self.free_area[order][pfn] = None
         self.pstate[pfn] = order + 1
-        self.nr_free += 1 << order
+        self.free_buddy += 1 << order
+
+    @property
+    def nr_pcp(self) -> int:
+        return sum(len(pcp) for pcp in self.pcp)
+
+    @property
+    def nr_free(self) -> int:
+        """Free pages: in the buddy or on a per-cpu list (MemFree)."""
+        return self.free_buddy + sum(len(pcp) for pcp in self.pcp)
 
     # ------------------------------------------------------------ allocation
 
-    def _alloc_pages(self, gfp: int, order: int):
-        """alloc_pages() while memcg_kmem_enabled_key is 0: the plain allocator.
+    def _patch_alloc_pages(self) -> None:
+        """Point the alloc_pages site at the variant the two static keys select."""
+        if self.memcg_key.count:
+            self.alloc_pages = self._alloc_pages_kmemcg
+        else:
+            self.alloc_pages = self._alloc
 
-        Returns the first pfn of a block of 2**order pages, or None. Any context.
-        """
-        return self._alloc(gfp, order)
 
     def _alloc_pages_kmemcg(self, gfp: int, order: int):
         """alloc_pages() while some memcg accounts kernel memory: the hooks run around it."""
@@ -85,12 +99,13 @@ class Zone:
         return self._alloc_nofault(gfp, order)
 
     def _alloc_nofault(self, gfp: int, order: int):
+        """alloc_pages() itself while both keys are off: a block of 2**order pages (its
+        first pfn) or None. Any context."""
         if order == 0:
-            pcp = self.pcp[self.k.cpu.id]
+            pcp = self.k.cpu.pcp
             if not pcp and not self._rmqueue_bulk(pcp):
                 return self._alloc_failed(gfp, order)
             pfn = pcp.pop()
-            self.nr_pcp -= 1
         else:
             if not 0 <= order < MAX_ORDER:
                 self.k.log.bug(f"alloc_pages: invalid order {order} (MAX_ORDER {MAX_ORDER})")
@@ -98,7 +113,6 @@ class Zone:
             if pfn is None:
                 return self._alloc_failed(gfp, order)
         self.pstate[pfn] = ALLOCATED | order
-        self.nr_free -= 1 << order
         return pfn
 
     def _alloc_failed(self, gfp: int, order: int):
@@ -116,6 +130,7 @@ class Zone:
             if blocks:
                 pfn, _ = blocks.popitem()
                 self.pstate[pfn] = 0
+                self.free_buddy -= 1 << order
                 self._expand(pfn, order, current)
                 return pfn
         return None
@@ -138,7 +153,6 @@ class Zone:
             self.pstate[pfn] = PCP
             pcp.append(pfn)
             got += 1
-        self.nr_pcp += got
         return got
 
     # ------------------------------------------------------------------ free
@@ -152,14 +166,12 @@ class Zone:
         pstate = self.pstate
         if not 0 <= page < self.nr_pages or pstate[page] != ALLOCATED | order:
             self._bad_page(page, order)
-        if page in self.page_cgroup:
+        if self.page_cgroup and page in self.page_cgroup:
             self.k.log.bug(f"Bad page state: pfn {page:#x} freed while still charged to a memcg")
-        self.nr_free += 1 << order
         if order == 0:
-            pcp = self.pcp[self.k.cpu.id]
+            pcp = self.k.cpu.pcp
             pstate[page] = PCP
             pcp.append(page)
-            self.nr_pcp += 1
             if len(pcp) > PCP_HIGH:
                 self._free_pcppages_bulk(pcp)
             return
@@ -181,7 +193,6 @@ class Zone:
     def _free_pcppages_bulk(self, pcp: list) -> None:
         """Return the PCP_BATCH coldest pages of a per-cpu list to the buddy."""
         cold, pcp[:PCP_BATCH] = pcp[:PCP_BATCH], []
-        self.nr_pcp -= len(cold)
         for pfn in cold:
             self.pstate[pfn] = 0
             self._free_one_page(pfn, 0)
@@ -189,6 +200,7 @@ class Zone:
     def _free_one_page(self, pfn: int, order: int) -> None:
         """__free_one_page(): merge with free buddies as far as they go, then list the block."""
         pstate, area = self.pstate, self.free_area
+        order_in = order
         while order < TOP:
             buddy = pfn ^ (1 << order)
             if pstate[buddy] != order + 1:
@@ -199,6 +211,7 @@ class Zone:
             order += 1
         area[order][pfn] = None
         pstate[pfn] = order + 1
+        self.free_buddy += 1 << order_in
 
     def free_pages_addr(self, addr: int, order: int) -> None:
         """free_pages(addr, order): free by kernel virtual address; 0 is ignored."""
@@ -240,10 +253,11 @@ class Zone:
                     buddy = pfn ^ (1 << order)
                     assert buddy not in blocks, f"free buddies {pfn:#x},{buddy:#x} of order {order}"
                 buddy_free += 1 << order
-        pcp_pages = sum(len(p) for p in self.pcp)
-        assert pcp_pages == self.nr_pcp, "per-cpu page count drifted"
-        assert buddy_free + pcp_pages == self.nr_free, (
-            f"conservation: buddy {buddy_free} + pcp {pcp_pages} != nr_free {self.nr_free}")
+        assert buddy_free == self.free_buddy, (
+            f"buddy pages {buddy_free} != counted {self.free_buddy}")
+        for pcp in self.pcp:
+            for pfn in pcp:
+                assert self.pstate[pfn] == PCP, f"per-cpu page {pfn:#x} in state {self.pstate[pfn]}"
         if full:
             allocated = sum(1 << (s & 0x3f) for s in self.pstate if s & ALLOCATED)
             assert self.nr_free + allocated == self.nr_pages, "pages lost or invented"
