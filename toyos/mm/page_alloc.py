@@ -11,6 +11,8 @@ Invariants (check_invariants):
 - no two free buddies of the same order (they would have been merged);
 - every free block is naturally aligned: pfn % (1 << order) == 0.
 """
+import mmap
+
 from ..config import MAX_ORDER, PCP_BATCH, PCP_HIGH, PAGE_SHIFT
 from .gfp import gfp_name
 from .page import ALLOCATED, PCP
@@ -25,7 +27,9 @@ class Zone:
         self.k = kernel
         self.nr_pages = nr_pages
         span = -(-max(nr_pages, 1) // (1 << TOP)) << TOP
-        self.pstate = bytearray(span)        # see page.py for the encoding
+        # One byte a page (see page.py). An anonymous mmap is zero-filled lazily by the
+        # host, so booting 64G costs no 16 MB memset: O(1) boot, RSS only where touched.
+        self.pstate = mmap.mmap(-1, span)
         self.free_area = [{} for _ in range(MAX_ORDER)]
         self.pcp = [[] for _ in range(nr_cpus)]
         self.free_buddy = 0                  # pages in free_area (per-cpu pages are derived)
@@ -49,8 +53,16 @@ class Zone:
         fail.add_hook(self._patch_alloc_pages)
 
     def _populate(self) -> None:
-        """Free all memory as the largest naturally aligned blocks (memblock -> buddy)."""
-        pfn, end = 0, self.nr_pages
+        """Free all memory as the largest naturally aligned blocks (memblock -> buddy).
+
+        The whole top-order blocks are not listed one by one: they form the
+        "wilderness" [wild, wild_end), handed out in pfn order when free_area[TOP] is
+        empty (lazy metadata: a 64G boot lists nothing). Only the tail is listed.
+        """
+        self.wild = 0
+        self.wild_end = pfn = (self.nr_pages >> TOP) << TOP
+        self.free_buddy += self.wild_end
+        end = self.nr_pages
         while pfn < end:
             order = TOP
             while order and (pfn & ((1 << order) - 1) or pfn + (1 << order) > end):
@@ -130,10 +142,15 @@ class Zone:
             if blocks:
                 pfn, _ = blocks.popitem()
                 self.pstate[pfn] = 0
-                self.free_buddy -= 1 << order
-                self._expand(pfn, order, current)
-                return pfn
-        return None
+                break
+        else:
+            if self.wild >= self.wild_end:
+                return None
+            pfn, current = self.wild, TOP        # carve the next block of the wilderness
+            self.wild += 1 << TOP
+        self.free_buddy -= 1 << order
+        self._expand(pfn, order, current)
+        return pfn
 
     def _expand(self, pfn: int, low: int, high: int) -> None:
         """expand(): give back the upper halves while splitting a 2**high block down to 2**low."""
@@ -237,7 +254,9 @@ class Zone:
 
     def buddyinfo(self) -> list[int]:
         """Free blocks per order, as /proc/buddyinfo shows them (per-cpu pages excluded)."""
-        return [len(blocks) for blocks in self.free_area]
+        counts = [len(blocks) for blocks in self.free_area]
+        counts[TOP] += (self.wild_end - self.wild) >> TOP
+        return counts
 
     def nr_allocated(self) -> int:
         return self.nr_pages - self.nr_free
@@ -253,13 +272,15 @@ class Zone:
                     buddy = pfn ^ (1 << order)
                     assert buddy not in blocks, f"free buddies {pfn:#x},{buddy:#x} of order {order}"
                 buddy_free += 1 << order
+        assert self.wild % (1 << TOP) == 0 and self.wild <= self.wild_end <= self.nr_pages
+        buddy_free += self.wild_end - self.wild
         assert buddy_free == self.free_buddy, (
             f"buddy pages {buddy_free} != counted {self.free_buddy}")
         for pcp in self.pcp:
             for pfn in pcp:
                 assert self.pstate[pfn] == PCP, f"per-cpu page {pfn:#x} in state {self.pstate[pfn]}"
         if full:
-            allocated = sum(1 << (s & 0x3f) for s in self.pstate if s & ALLOCATED)
+            allocated = sum(1 << (s & 0x3f) for s in self.pstate[:] if s & ALLOCATED)
             assert self.nr_free + allocated == self.nr_pages, "pages lost or invented"
 
 
