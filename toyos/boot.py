@@ -87,10 +87,17 @@ class Kernel:
     def spawn(self, main, argv, files=None, parent=None, cgroup_path=None):
         """Start a user program `main(kernel, argv)` as a child of `parent` (init).
 
-        `files` are the child's fds 0, 1, 2 (OpenFile objects). Returns the Task.
-        Raises KernelError if the fork fails.
+        `files` are the child's fds 0, 1, 2 (OpenFile objects). `cgroup_path` moves the
+        child into that cgroup right after the fork (its stack stays charged to the
+        parent's). Returns the Task. Raises KernelError if the fork fails (or ENOENT
+        for a missing cgroup, before forking).
         """
         parent = parent or self.init_task
+        target = None
+        if cgroup_path is not None:
+            target = self.cgroups.lookup(cgroup_path) if self.cgroups is not None else None
+            if target is None:
+                raise KernelError(2)
         prev, self.current = self.current, parent
         try:
             child = self.fork.copy_process(lambda k: main(k, list(argv)),
@@ -104,6 +111,8 @@ class Kernel:
                 if f is not None:
                     f.put()
             child.files = list(files)
+        if target is not None:
+            self.cgroups.attach_task(target, child)
         return child
 
     def console_files(self):
@@ -273,8 +282,7 @@ def rest_init(k: Kernel) -> None:
 def init_main(k: Kernel):
     """pid 1: sleeps forever; its children are reaped at once in exit_notify()."""
     me = k.current
-    me.sig_ignored = (1 << 32) - 1
-    while True:
+    while True:                      # signals never reach init (SIGNAL_UNKILLABLE, signal.py)
         me.state = 1
         yield
 

@@ -2,7 +2,7 @@
 
 EPERM, ENOENT, ESRCH, EINTR, EIO = 1, 2, 3, 4, 5
 ENOEXEC, EBADF, ECHILD, EAGAIN, ENOMEM, EACCES = 8, 9, 10, 11, 12, 13
-EBUSY, EEXIST, ENOTDIR, EISDIR, EINVAL = 16, 17, 20, 21, 22
+EBUSY, EEXIST, ENODEV, ENOTDIR, EISDIR, EINVAL = 16, 17, 19, 20, 21, 22
 ENOSPC, ESPIPE, EPIPE, ERANGE, ENAMETOOLONG, ENOTEMPTY = 28, 29, 32, 34, 36, 39
 ERESTARTNOINTR = 513
 
@@ -12,6 +12,7 @@ _MESSAGES = {
     ENOEXEC: "Exec format error", EBADF: "Bad file descriptor", ECHILD: "No child processes",
     EAGAIN: "Resource temporarily unavailable", ENOMEM: "Cannot allocate memory",
     EACCES: "Permission denied", EBUSY: "Device or resource busy", EEXIST: "File exists",
+    ENODEV: "No such device",
     ENOTDIR: "Not a directory", EISDIR: "Is a directory", EINVAL: "Invalid argument",
     ENOSPC: "No space left on device", ESPIPE: "Illegal seek", EPIPE: "Broken pipe",
     ERANGE: "Numerical result out of range", ENAMETOOLONG: "File name too long",

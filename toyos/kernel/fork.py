@@ -74,7 +74,7 @@ class Fork:
             self.free_thread_info(stack)
             return -EAGAIN
         child = Task(pid, comm or parent.comm, parent)
-        child.argv = tuple(argv) if argv else parent.argv
+        child.argv = tuple(argv) if argv else (() if kthread else parent.argv)
         child.stack = stack
         child.start_time = k.jiffies
         self._copy_state(parent, child, kthread)

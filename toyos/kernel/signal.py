@@ -48,14 +48,18 @@ def fatal_signal_pending(task) -> bool:
     return bool(task.pending & (1 << SIGKILL))
 
 
+# SIGKILL can be neither caught nor ignored: it is never part of a task's ignore mask.
+UNIGNORABLE = ~(1 << SIGKILL)
+
+
 def signal_pending(task) -> bool:
     """A signal that will act on the task is pending (all default actions here terminate)."""
-    return bool(task.pending & ~(task.sig_ignored | DEFAULT_IGNORED))
+    return bool(task.pending & ~((task.sig_ignored & UNIGNORABLE) | DEFAULT_IGNORED))
 
 
 def next_fatal_signal(task) -> int:
     """The signal that kills the task at its next step, or 0: SIGKILL first, then the lowest."""
-    acting = task.pending & ~(task.sig_ignored | DEFAULT_IGNORED)
+    acting = task.pending & ~((task.sig_ignored & UNIGNORABLE) | DEFAULT_IGNORED)
     if not acting:
         return 0
     if acting & (1 << SIGKILL):
@@ -67,6 +71,8 @@ def send_signal(kernel, task, sig: int) -> None:
     """Queue `sig` on `task` and wake it if it sleeps interruptibly (signal_wake_up())."""
     if task.flags & 0x00200000 or task.exit_state:   # PF_KTHREAD ignores; zombies can't act
         return
+    if task.pid == 1:
+        return                      # SIGNAL_UNKILLABLE: init has no handlers, so it ignores all
     if sig == 0:
         return
     task.pending |= 1 << sig

@@ -109,6 +109,10 @@ class Sys:
             prev.put()
         return new
 
+    def fstat(self, fd: int):
+        """The inode behind an open fd (what toyos's programs need of struct stat)."""
+        return self._fd(fd).inode
+
     def fd_valid(self, fd: int) -> bool:
         files = self.k.current.files
         return 0 <= fd < len(files) and files[fd] is not None
@@ -143,6 +147,11 @@ class Sys:
 
     def rmdir(self, path: str) -> None:
         task = self.k.current
+        last = path.rstrip("/").rsplit("/", 1)[-1]
+        if last == ".":
+            raise KernelError(EINVAL)        # rmdir(".") is EINVAL, as in Linux
+        if last == "..":
+            raise KernelError(39)            # ENOTEMPTY
         if self._path(path) == "/":
             raise KernelError(16)
         parent, name = self.k.vfs.lookup_parent(path, task.cwd, task)
