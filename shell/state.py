@@ -64,6 +64,8 @@ class Shell:
         self.status = 0
         self.last_bg = None
         self.top_pid = k.current.pid
+        parent = k.current.parent
+        self.vars["PPID"] = str(parent.pid if parent is not None else 0)
         self.interactive = interactive
         self.depth = 0
         self.line = 0

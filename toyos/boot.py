@@ -9,7 +9,7 @@ import random
 from . import config
 from .errno import KernelError
 from .fs import debugfs, procfs
-from .fs.vfs import VFS, CharDev, Dir, Program
+from .fs.vfs import VFS, CharDev, Dir, Program, RegFile
 from .kernel.context import ContextChecker, Cpu
 from .kernel.fork import MM, Fork
 from .kernel.jump_label import StaticKey
@@ -254,12 +254,18 @@ def fault_inject_init(k: Kernel) -> None:
 def vfs_caches_init(k: Kernel) -> None:
     """The root file system: /bin, /dev/null, /tmp, /proc, /sys with debugfs."""
     k.vfs = VFS(k)
-    for d in ("/bin", "/tmp", "/dev", "/sys/fs/cgroup", "/root", "/etc"):
+    for d in ("/bin", "/tmp", "/dev", "/sys/fs/cgroup", "/root", "/etc", "/home/user"):
         k.vfs.mkdirs(d)
+    k.vfs.lookup("/home/user").uid = 1000
+    k.vfs.lookup("/etc").add("passwd", RegFile(0o644, 0, PASSWD))
     k.vfs.lookup("/tmp").mode = 0o1777
     k.vfs.lookup("/dev").add("null", CharDev(None, None))
     k.vfs.root.add("proc", procfs.ProcRoot(k))
     debugfs.build_debugfs(k, k.vfs.mkdirs("/sys/kernel/debug"))
+
+
+PASSWD = ("root:x:0:0:root:/root:/bin/sh\n"
+          "user:x:1000:1000:user:/home/user:/bin/sh\n")
 
 
 def cgroup_init(k: Kernel) -> None:

@@ -17,6 +17,7 @@ from .shutils import echo, false, seq, true
 from .sort import sort
 from .textutils import cut, head, tail, uniq, wc
 from .tr import tr
+from .userutils import id, su, whoami
 
 PROGRAMS = {
     "cat": cat, "ls": ls, "mkdir": mkdir, "rmdir": rmdir, "rm": rm, "touch": touch,
@@ -24,7 +25,7 @@ PROGRAMS = {
     "grep": grep, "cut": cut, "tr": tr, "sort": sort, "uniq": uniq, "seq": seq,
     "sleep": sleep, "true": true, "false": false, "echo": echo, "kill": kill,
     "memhog": memhog, "cgexec": cgexec, "cgcreate": cgcreate, "cgset": cgset,
-    "cgget": cgget, "cgdelete": cgdelete,
+    "cgget": cgget, "cgdelete": cgdelete, "su": su, "id": id, "whoami": whoami,
 }
 
 

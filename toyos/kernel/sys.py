@@ -35,6 +35,16 @@ class Sys:
         name = comm or argv[0].rsplit("/", 1)[-1]
         raise ExecImage(main(self.k, list(argv)), name, argv)
 
+    def getuid(self) -> int:
+        return self.k.current.uid
+
+    def setuid(self, uid: int) -> None:
+        """setuid(2): only root may change its uid (and then cannot get root back)."""
+        task = self.k.current
+        if task.uid != 0 and uid != task.uid:
+            raise KernelError(EPERM)
+        task.uid = uid
+
     def exit(self, code: int):
         raise TaskExit(code)
 
