@@ -140,7 +140,7 @@ def _expand_param(sh, part):
         if value is None and sh.nounset and name not in ("@", "*"):
             raise ExpansionError(f"{name}: unbound variable")
         return value or ""
-    if op == "#":
+    if op == "#" and part.arg is None:       # ${#x}: the length; ${x#pat} trims below
         return str(len(value or ""))
     unset = value is None or (op.startswith(":") and value == "")
     base = op.lstrip(":")

@@ -399,6 +399,10 @@ def do_For(sh, node, tail):
 
 
 def _for_body(sh, node):
+    if not _is_name(node.var):
+        sh.line = node.line
+        sh.error(f"`{node.var}': not a valid identifier")
+        return 1
     if node.words is None:
         values = list(sh.params)
     else:
@@ -427,6 +431,10 @@ def _for_body(sh, node):
     finally:
         sh.loops -= 1
     return status
+
+
+def _is_name(text: str) -> bool:
+    return text.isidentifier() and text.isascii()
 
 
 def do_Case(sh, node, tail):

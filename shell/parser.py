@@ -17,7 +17,6 @@ import re
 from typing import Iterator
 
 from lark import Lark
-from lark.lexer import Lexer as _LarkLexer
 from lark.parsers.lalr_analysis import Shift
 
 from shell import ast, words
@@ -58,12 +57,16 @@ _KEYWORDS = {'if': 'IF', 'then': 'THEN', 'else': 'ELSE', 'elif': 'ELIF', 'fi': '
              '}': 'RBRACE', '!': 'BANG', 'function': 'FUNCTION'}
 # bash's reserved_word_acceptable(): after these a word may be a keyword (None: start).
 _RESERVED_OK = frozenset({None, 'NEWLINE', 'SEMI', 'LPAREN', 'RPAREN', 'PIPE', 'AMP',
-                          'LBRACE', 'RBRACE', 'AND_IF', 'OR_IF', 'BANG', 'DSEMI', 'DO',
-                          'DONE', 'ELIF', 'ELSE', 'ESAC', 'FI', 'IF', 'THEN', 'UNTIL',
-                          'WHILE'})
+                          'LBRACE', 'RBRACE', 'AND_IF', 'OR_IF', 'BANG', 'BANG_ALONE',
+                          'DSEMI', 'DO', 'DONE', 'ELIF', 'ELSE', 'ESAC', 'FI', 'IF',
+                          'THEN', 'UNTIL', 'WHILE'})
 _REDIR_OPS = frozenset({'LESS', 'GREAT', 'DGREAT', 'LESSAND', 'GREATAND', 'CLOBBER',
                         'ANDGREAT', 'ANDDGREAT'})
+_KEEPS_PREFIX = _REDIR_OPS | {'IO_NUMBER', 'ASSIGNMENT_WORD'}   # NAME=v may still follow
+_NESTING = frozenset({'FOR', 'CASE', 'IN', 'DO', 'ESAC', 'RPAREN', 'DSEMI', 'LBRACE',
+                      'RBRACE'})
 _ASSIGN = re.compile(r'[A-Za-z_][A-Za-z0-9_]*=')
+_BANG_ALONE = re.compile(r'[ \t]*(?:;(?!;)|\n|\#|\Z)')
 
 
 class Tok:
@@ -83,15 +86,16 @@ class Lexer:
     `prefix` is True while no command name has been read in this simple command (so
     NAME=value is an assignment); `casepat` while reading case patterns, where only
     `esac` is a keyword; `expect_in` after `for`/`case` until their `in` or `do`;
-    `cases` counts open `case`s (`;;` elsewhere is an error, not a pattern start).
+    `cases` counts open `case`s (`;;` elsewhere is an error, not a pattern start),
+    `braces` open `{`s (inside one, `}` closes it even where a pattern could start).
     """
     __slots__ = ('text', 'pos', 'line', 'last', 'before', 'prefix', 'casepat',
-                 'expect_in', 'cases')
+                 'expect_in', 'cases', 'braces')
 
     def __init__(self, text: str, pos: int = 0, line: int = 1):
         self.text, self.pos, self.line = text, pos, line
         self.last = self.before = self.expect_in = None
-        self.prefix, self.casepat, self.cases = True, False, 0
+        self.prefix, self.casepat, self.cases, self.braces = True, False, 0, 0
 
     def next_token(self) -> Tok | None:
         """The next token, or None at the end; raises words.Unclosed."""
@@ -103,12 +107,14 @@ class Lexer:
                 return self._word(start) if start < n else None
             self.pos = start
             if kind == 'word':
-                return self._push(Tok(self._word_type(m.group(kind)), m.group(kind), line))
+                raw = m.group(kind)
+                return self._push(Tok(self._word_type(raw), raw, line))
             if kind == 'nl':
                 self.line += text.count('\n', m.start(kind), start)
                 return self._push(Tok('NEWLINE', '\n', line))
-            if kind == 'io':
-                return self._push(Tok('IO_NUMBER', m.group(kind), line))
+            if kind == 'io':                     # but in `>&2>f` the 2 is >&'s target
+                io = 'WORD' if self.last in ('GREATAND', 'LESSAND') else 'IO_NUMBER'
+                return self._push(Tok(io, m.group(kind), line))
             if kind == 'op':
                 return self._push(self._operator(m.group(kind), line))
             if kind == 'cont':
@@ -117,10 +123,17 @@ class Lexer:
 
     def _operator(self, op: str, line: int) -> Tok:
         if op == '(' and self.text.startswith('(', self.pos) and \
-                self.last in _RESERVED_OK and not self.casepat:
+                self.last in _RESERVED_OK and not self.casepat and self._arith_command():
             self.pos += 1                        # bash's ((arithmetic)) command: refused
             return Tok('UNSUPPORTED', '((', line)
         return Tok(_OPS.get(op, 'UNSUPPORTED'), op, line)
+
+    def _arith_command(self) -> bool:
+        """Is the `((` here closed by `))`? If not, bash reads `( (`: two subshells."""
+        try:
+            return words.skip_arith(self.text, self.pos + 1) is not None
+        except words.Unclosed:
+            return False
 
     def _word(self, start: int) -> Tok:
         end = words.scan_word(self.text, start)
@@ -135,6 +148,8 @@ class Lexer:
             return 'WORD'                        # a redirection's target
         if raw in _KEYWORDS:
             kw = self._keyword(raw)
+            if kw == 'BANG' and _BANG_ALONE.match(self.text, self.pos):
+                return 'BANG_ALONE'              # bash: `!` then `;` or newline is false
             if kw:
                 return kw
         if self.prefix and not self.casepat and _ASSIGN.match(raw):
@@ -150,10 +165,12 @@ class Lexer:
                 return _KEYWORDS[raw]            # POSIX rule 6: `for x in`, `for x do`
         if raw == 'in' and self.expect_in and last == 'NEWLINE':
             return 'IN'                          # `for x <newline> in a b`
-        if raw == 'esac' and last == 'IN' and self.casepat:
+        if raw == 'esac' and last == 'IN' and self.cases:
             return 'ESAC'                        # `case x in esac`
         if last not in _RESERVED_OK and not (last == 'WORD' and before == 'FUNCTION'):
             return None
+        if raw == '}' and self.braces:
+            return 'RBRACE'
         if self.casepat and (raw != 'esac' or last in ('PIPE', 'LPAREN')):
             return None                          # a pattern, not a keyword
         return _KEYWORDS[raw]
@@ -161,11 +178,19 @@ class Lexer:
     def _push(self, tok: Tok) -> Tok:
         """Remember `tok` as the context for the tokens after it."""
         kind, last = tok.type, self.last
-        if kind in _RESERVED_OK:
+        if kind == 'WORD':
+            if last not in _REDIR_OPS:           # a redirection's target is no command name
+                self.prefix = False
+        elif kind in _RESERVED_OK:
             self.prefix = True
-        elif kind not in _REDIR_OPS and kind not in ('IO_NUMBER', 'ASSIGNMENT_WORD') \
-                and not (kind == 'WORD' and last in _REDIR_OPS):
+        elif kind not in _KEEPS_PREFIX:
             self.prefix = False
+        if kind in _NESTING:
+            self._nest(kind)
+        self.before, self.last = last, kind
+        return tok
+
+    def _nest(self, kind: str) -> None:
         if kind in ('FOR', 'CASE'):
             self.expect_in = kind
             self.cases += kind == 'CASE'
@@ -178,29 +203,41 @@ class Lexer:
             self.cases -= kind == 'ESAC' and self.cases > 0
         elif kind == 'DSEMI':
             self.casepat = self.cases > 0
-        self.before, self.last = last, kind
-        return tok
+        else:
+            self.braces += 1 if kind == 'LBRACE' else -(self.braces > 0)
 
 
 def scan_cmdsub(text: str, i: int) -> int:
     """Index just past the `)` that closes the `$(` whose inside starts at text[i].
 
-    The inside is lexed as commands, so quotes, comments and case patterns' `)` are
-    skipped as bash 5 does; raises words.Unclosed at the end of text."""
-    lexer, depth = Lexer(text, i), 0
-    while True:
-        in_pattern = lexer.casepat
-        tok = lexer.next_token()
-        if tok is None:
-            raise words.Unclosed(')', len(text))
-        if in_pattern:
-            continue                             # ( and ) of `case` patterns do not nest
-        if tok.type == 'RPAREN':
-            if depth == 0:
-                return lexer.pos
-            depth -= 1
-        elif tok.type == 'LPAREN' or tok.value == '((':
-            depth += len(tok.value)
+    As in bash 5 the inside is parsed, not just lexed: the closing `)` is the first
+    one the grammar cannot take (so a case pattern's `)` is not it), and a syntax
+    error inside is reported at its token. Raises words.Unclosed at the end of text,
+    _Misplaced for a syntax error."""
+    lexer, stack, values = Lexer(text, i, 0), [_START], []
+    while (tok := lexer.next_token()) is not None:
+        if tok.type == 'RPAREN' and _try(stack, 'RPAREN') is None:
+            if not _complete(stack):             # `$(if true)`: bash blames the `)`
+                raise _Misplaced(str(_near(tok)), ')', i, tok.line)
+            return lexer.pos
+        if len(stack) == 1 and tok.type == 'NEWLINE':
+            continue
+        try:
+            _feed(stack, values, tok, _CHECK)
+        except ShellSyntaxError as e:
+            raise _Misplaced(str(e), e.token, i, tok.line) from None
+        if tok.type == 'NEWLINE' and '$END' in _CHECK[stack[-1]]:
+            stack, values = [_START], []
+    raise words.Unclosed(')', len(text))
+
+
+class _Misplaced(Exception):
+    """A syntax error inside `$(`, found while looking for its end: it is on the
+    `lines`-th line after text position `pos` (the caller knows that line's number)."""
+
+    def __init__(self, message: str, token: str, pos: int, lines: int):
+        super().__init__(message)
+        self.token, self.pos, self.lines = token, pos, lines
 
 
 # ------------------------------------------------------------------ nodes
@@ -244,8 +281,8 @@ def _and_or(c) -> ast.AndOr:
 def _pipeline(c) -> ast.Pipeline:
     line = _line(c[0])
     cmds = [x for x in c if type(x) is not Tok] or \
-        [ast.SimpleCommand((), (), (), line)]   # bare `!`: an empty command, negated
-    bangs = sum(1 for x in c if type(x) is Tok and x.type == 'BANG')
+        [ast.SimpleCommand((), (), (), line)]   # a bare `!`: an empty command, negated
+    bangs = sum(1 for x in c if type(x) is Tok and x.type in ('BANG', 'BANG_ALONE'))
     return ast.Pipeline(tuple(cmds), bangs % 2 == 1, line)
 
 
@@ -315,8 +352,9 @@ def _for_clause(c) -> ast.For:
     kinds = [x.type if type(x) is Tok else None for x in c]
     items = None
     if 'IN' in kinds:                            # the WORDs after IN; `do` ends them
+        after = c[kinds.index('IN') + 1:]
         items = tuple(words.build_word(x.value, x.line)
-                      for x in c[kinds.index('IN') + 1:] if type(x) is Tok and x.type == 'WORD')
+                      for x in after if type(x) is Tok and x.type == 'WORD')
     return ast.For(c[1].value, items, body, (), c[0].line)
 
 
@@ -342,16 +380,6 @@ def _function_def(c) -> ast.FunctionDef:
 
 # ------------------------------------------------------------------ LALR driver
 
-class _NoLexer(_LarkLexer):
-    """Lark wants a lexer; ours is driven by hand, so this one is never called."""
-
-    def __init__(self, conf):
-        pass
-
-    def lex(self, state, parser_state):
-        raise NotImplementedError
-
-
 class _Splice(list):
     """The children of a rule lark inlines (`_name`, and its `x*` helpers)."""
 
@@ -359,11 +387,10 @@ class _Splice(list):
 def _splice(kids) -> _Splice:
     # Left recursion hands back the list built so far: extend it in place, so a long
     # list is linear, not quadratic (a stack value is consumed exactly once).
-    out = kids[0] if kids and type(kids[0]) is _Splice else None
-    if out is None:
-        out, kids = _Splice(), kids
+    if type(kids[0]) is _Splice:
+        out, kids = kids[0], kids[1:]
     else:
-        kids = kids[1:]
+        out = _Splice()
     for k in kids:
         if type(k) is _Splice:
             out.extend(k)
@@ -375,6 +402,7 @@ def _splice(kids) -> _Splice:
 def _rule_action(rule) -> tuple:
     """A reduce action: (children count, rule name, builder)."""
     name, size = str(rule.origin.name), len(rule.expansion)
+    assert size, 'the driver assumes no empty rules'
     if name.startswith('_'):
         return (size, name, _first if size == 1 else _splice)
     build = _BUILDERS[name]
@@ -388,24 +416,34 @@ def _first(kids):
 
 
 def _compile(grammar: str):
-    """lark's LALR table as {state: {symbol: next state (int) or reduce action}}."""
-    conf = Lark(grammar, parser='lalr', lexer=_NoLexer, start='inputunit')
+    """lark's LALR table as {state: {symbol: next state (int) or reduce action}}, once
+    with the builders and once without (to check the inside of `$(` while lexing)."""
+    # lark's own lexer is never run: the terminals are only %declare'd
+    conf = Lark(grammar, parser='lalr', lexer='basic', start='inputunit')
     table = conf.parse_interactive(start='inputunit').parser_state.parse_conf.parse_table
     # lark's symbols are str subclasses with a slow __eq__: key by plain str
-    rows = {state: {str(sym): arg if action is Shift else _rule_action(arg)
-                    for sym, (action, arg) in actions.items()}
-            for state, actions in table.states.items()}
-    return rows, table.start_states['inputunit'], table.end_states['inputunit']
+    build = {state: {str(sym): arg if action is Shift else _rule_action(arg)
+                     for sym, (action, arg) in actions.items()}
+             for state, actions in table.states.items()}
+    check = {state: {sym: act if type(act) is int else (act[0], act[1], _nothing)
+                     for sym, act in row.items()}
+             for state, row in build.items()}
+    return build, check, table.start_states['inputunit'], table.end_states['inputunit']
 
 
-_TABLE, _START, _ACCEPT = _compile((pathlib.Path(__file__).parent / 'grammar.lark').read_text())
+def _nothing(kids):
+    return None
+
+
+_TABLE, _CHECK, _START, _ACCEPT = _compile(
+    (pathlib.Path(__file__).parent / 'grammar.lark').read_text())
 _END = Tok('$END', '', 0)
 
 
-def _feed(stack: list, values: list, tok: Tok):
+def _feed(stack: list, values: list, tok: Tok, table: dict = _TABLE):
     """Shift tok after the reductions it calls for (bash's yyparse step); at $END,
     return the finished inputunit."""
-    kind, table = tok.type, _TABLE
+    kind = tok.type
     while True:
         action = table[stack[-1]].get(kind)
         if action is None:
@@ -423,6 +461,27 @@ def _feed(stack: list, values: list, tok: Tok):
             return values[-1]
 
 
+def _try(stack: list, kind: str) -> list | None:
+    """The stack after shifting a `kind` token, or None if the parser would refuse it
+    (LALR may reduce before it finds out, so this works on a copy)."""
+    stack = stack[:]
+    while (action := _CHECK[stack[-1]].get(kind)) is not None:
+        if type(action) is int:
+            stack.append(action)
+            return stack
+        del stack[-action[0]:]
+        stack.append(_CHECK[stack[-1]][action[1]])
+    return None
+
+
+def _complete(stack: list) -> bool:
+    """Would the commands read so far be complete if the text ended here?"""
+    if len(stack) == 1:
+        return True
+    after = _try(stack, 'NEWLINE')
+    return after is not None and '$END' in _CHECK[after[-1]]
+
+
 def _units(text: str, line: int = 1) -> Iterator[ast.CommandList]:
     """Yield each top-level command of text as soon as its last NEWLINE is read."""
     if not text.endswith('\n'):
@@ -436,9 +495,14 @@ def _units(text: str, line: int = 1) -> Iterator[ast.CommandList]:
             if tok.type == 'NEWLINE' and '$END' in _TABLE[stack[-1]]:
                 yield _feed(stack, values, _END)
                 stack, values = [_START], []
+    except _Misplaced as e:
+        raise ShellSyntaxError(str(e), line + text.count('\n', 0, e.pos) + e.lines,
+                               e.token) from None
     except words.Unclosed as e:
         raise IncompleteInput(f"unexpected EOF while looking for matching '{e.closer}'",
                               line + text.count('\n', 0, e.pos), 'end of file') from None
+    except RecursionError:                       # $( or ${ nested hundreds deep
+        raise ShellSyntaxError('syntax error: nesting too deep', lexer.line, '') from None
     if len(stack) > 1:
         raise IncompleteInput('syntax error: unexpected end of file', lexer.line,
                               'end of file')

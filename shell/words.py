@@ -21,7 +21,10 @@ _LIT_RUN = re.compile(r"[^'\"\\$`]+")                # unquoted literal run insi
 _DQ_RUN = re.compile(r'[^"\\$`]+')                   # literal run inside "..."
 _NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
 _SPECIAL = frozenset('@*#?$!-0123456789')
-_PARAM_OPS = (':-', ':=', ':+', '-', '=', '+')       # what ast.Param can carry
+# ${NAME<op>word}, longest first. ast.Param documents the first six and '#' for ${#NAME};
+# the rest (error if unset, trim a pattern) are what shell/expand.py also handles.
+# '#' with an arg is ${NAME#pattern}, '#' without one is the length ${#NAME}.
+_PARAM_OPS = (':-', ':=', ':+', ':?', '##', '%%', '-', '=', '+', '?', '#', '%')
 _CACHE: dict[str, ast.Word] = {}                      # plain words are immutable and common
 
 
@@ -65,7 +68,9 @@ def _skip(text: str, i: int) -> int:
         return min(i + 2, len(text))   # a lone backslash at the very end is literal
     if c == '$':
         return _skip_dollar(text, i)
-    return _skip_backquote(text, i)
+    if c == '`':
+        return _skip_backquote(text, i)
+    return i + 1
 
 
 def _skip_dquote(text: str, i: int) -> int:
@@ -97,7 +102,7 @@ def _skip_dollar(text: str, i: int) -> int:
     nxt = text[i + 1:i + 2]
     if nxt == '(':
         if text.startswith('((', i + 1):
-            end = _skip_arith(text, i + 3)
+            end = skip_arith(text, i + 3)
             if end is not None:
                 return end
             try:
@@ -107,13 +112,13 @@ def _skip_dollar(text: str, i: int) -> int:
         return _parser.scan_cmdsub(text, i + 2)
     if nxt == '{':
         return _skip_braces(text, i)
-    if nxt and (nxt in _SPECIAL or nxt == '_' or nxt.isalpha()):
-        m = _NAME.match(text, i + 1)
-        return m.end() if m else i + 2
-    return i + 1
+    if nxt and nxt in _SPECIAL:
+        return i + 2                             # $1 $# $? ...: one character ($10 is $1 0)
+    m = _NAME.match(text, i + 1)
+    return m.end() if m else i + 1
 
 
-def _skip_arith(text: str, j: int) -> int | None:
+def skip_arith(text: str, j: int) -> int | None:
     """End of `$((...))` whose inside starts at j, or None if the parentheses close
     otherwise (then it is `$( (...) ... )`, a command substitution, as bash decides)."""
     n, depth, start = len(text), 0, j
@@ -225,8 +230,8 @@ def _dquoted(raw: str, i: int, end: int, line: int, out: _Parts) -> None:
             continue
         c = raw[i]
         if c == '\\':
-            nxt = raw[i + 1]
-            if nxt in '$`"\\':
+            nxt = raw[i + 1:i + 2]
+            if nxt and nxt in '$`"\\':
                 out.lit(nxt, True)
             elif nxt != '\n':
                 out.lit('\\' + nxt, True)
@@ -252,7 +257,7 @@ def _expansion(raw: str, i: int, quoted: bool, line: int, out: _Parts) -> int:
         if quoted or raw[i + 1:i + 2] != '"':   # bash drops the $ of $"..." (locale text)
             out.lit('$', quoted)
     elif raw.startswith('$((', i) and raw.startswith('))', j - 2) and \
-            _skip_arith(raw, i + 3) == j:
+            skip_arith(raw, i + 3) == j:
         out.add(ast.Arith(_arith_word(raw[i + 3:j - 2], _line_at(raw, i, line)), quoted))
     elif raw[i + 1] == '(':
         body = _parser.parse_substitution(raw[i + 2:j - 1], _line_at(raw, i, line))
@@ -280,7 +285,7 @@ def _arith_word(inside: str, line: int) -> ast.Word:
 
 
 def _braced(text: str, quoted: bool, line: int) -> ast.Param:
-    """${NAME}, ${#NAME} and ${NAME<op>word} for the ops ast.Param can carry."""
+    """${NAME}, ${#NAME} and ${NAME<op>word}; other forms are a bad substitution."""
     inner = text[2:-1]
     if inner.startswith('#') and len(inner) > 1 and _is_param(inner[1:]):
         return ast.Param(inner[1:], quoted, '#')

@@ -65,7 +65,7 @@ def test_same_seed_same_bytes():
 def test_interactive_shell_through_a_pty():
     pexpect = pytest.importorskip("pexpect")
     child = pexpect.spawn(sys.executable, ["-m", "shell.cli", "shell", "--mem", "64M"],
-                          encoding="utf-8", timeout=30,
+                          encoding="utf-8", timeout=90,
                           cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     child.expect_exact("root@toyos:/# ")
     child.sendline("cd /tmp")

@@ -92,7 +92,7 @@ def test_cat_invalid_option(m):
 
 def test_ls_sorted_one_per_line(m):
     assert m.run("ls") == ("dir\ng\nt\n", "", 0)
-    assert m.run("ls", "/") == ("bin\ndev\netc\nproc\nroot\nsys\ntmp\n", "", 0)
+    assert m.run("ls", "/") == ("bin\ndev\netc\nhome\nproc\nroot\nsys\ntmp\n", "", 0)
 
 
 def test_ls_all_and_almost_all(m):
