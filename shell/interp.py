@@ -12,6 +12,7 @@ import fnmatch
 
 from toyos.config import MAX_FUNC_NESTING
 from toyos.errno import KernelError
+from toyos.kernel.signal import SIGINT
 
 from . import ast
 from .expand import ExpansionError, expand_word, expand_words
@@ -112,6 +113,11 @@ def wait_pids(sh, pids):
     """Generator: wait for foreground children in order; the status of the last."""
     status = 0
     sh.fg_pids = pids
+    tty = sh.tty
+    if tty is not None and tty.interrupt:      # Ctrl-C came before the job's first step
+        tty.interrupt = False
+        for pid in pids:
+            sh.k.sys.kill(pid, SIGINT)
     try:
         for pid in pids:
             status = yield from wait_child(sh, pid)

@@ -75,7 +75,8 @@ def test_interactive_shell_through_a_pty():
     child.sendline("do echo loop; break; done")
     child.expect_exact("loop")
     child.expect_exact("root@toyos:/tmp# ")
-    child.sendline("sleep 1000")
+    child.sendline("( while true; do :; done )")
+    child.expect_exact("done )\r\n")      # the line was read: the job runs now
     child.sendintr()                       # Ctrl-C interrupts the foreground job
     child.expect_exact("root@toyos:/tmp# ")
     child.sendline("echo status $?")
@@ -84,6 +85,7 @@ def test_interactive_shell_through_a_pty():
     child.sendline("true | (")
     child.expect_exact("> ")
     child.sendintr()                       # Ctrl-C at a prompt discards the line
+    child.expect_exact("^C")
     child.expect_exact("root@toyos:/tmp# ")
     child.sendeof()                        # Ctrl-D exits with status 0
     child.expect(pexpect.EOF)
