@@ -27,4 +27,4 @@ echo "  kmem usage:          $(cat box/memory.kmem.usage_in_bytes) bytes"
 rmdir box && echo "  box removed"
 sleep 1
 echo "  dangling memcgs:     $(grep -c : memory.dangling_memcgs)"
-grep memcg_kmem_enabled_key /sys/kernel/debug/static_keys | sed 's/^/  /'
+echo "  static key:          $(grep memcg_kmem_enabled_key /sys/kernel/debug/static_keys)"

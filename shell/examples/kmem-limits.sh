@@ -8,6 +8,7 @@ cd /sys/fs/cgroup/memory
 try() {
   mkdir $1
   echo $2 > $1/memory.limit_in_bytes
+  echo 1G > $1/memory.kmem.limit_in_bytes      # the first limit starts the accounting
   echo $3 > $1/memory.kmem.limit_in_bytes
   cgexec -g memory:$1 sh -c 'i=0; while [ $i -lt 20 ]; do sleep 100 & i=$((i+1)); done; wait' 2>/dev/null &
   sleep 1
@@ -17,6 +18,7 @@ try unlimited 1M -1
 try k-below-u 1M 64K
 try k-above-u 64K 1M
 kill -9 -1
+wait 2>/dev/null
 sleep 1
 rmdir unlimited k-below-u k-above-u
 echo "cleaned up"
