@@ -143,7 +143,7 @@ def b_wait(sh, argv):
             except KernelError:
                 continue
             sh.note_job_done(got, status)
-        sh.job_status.clear()
+        sh.job_status = {}
         return 0
     status = 0
     for arg in argv[1:]:
@@ -167,7 +167,7 @@ def _wait_one(sh, pid):
     except KernelError:
         return 127
     sh.note_job_done(got, status)
-    return sh.job_status.pop(pid, wait_status_to_exit(status))
+    return sh.job_status.pop(pid) if pid in sh.job_status else wait_status_to_exit(status)
 
 
 def b_kill(sh, argv):
@@ -299,7 +299,7 @@ def b_export(sh, argv):
         name, eq, value = arg.partition("=")
         if eq:
             sh.vars[name] = value
-        sh.exported.add(name)
+        sh.export(name)
     return 0
     yield
 
@@ -309,7 +309,7 @@ def b_unset(sh, argv):
         if name in ("-v", "-f"):
             continue
         sh.vars.pop(name, None)
-        sh.exported.discard(name)
+        sh.export(name, add=False)
         if name in sh.funcs and "-v" not in argv:
             if sh.funcs_shared:
                 sh.funcs = dict(sh.funcs)

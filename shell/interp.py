@@ -122,7 +122,7 @@ def wait_pids(sh, pids):
         for pid in pids:
             status = yield from wait_child(sh, pid)
     finally:
-        sh.fg_pids = []
+        sh.fg_pids = ()
     return status
 
 
@@ -131,7 +131,7 @@ def wait_child(sh, pid):
     try:
         _, wstatus = yield from sh.k.sys.wait4(pid)
     except KernelError:
-        return sh.job_status.pop(pid, 127)
+        return sh.job_status.pop(pid, 127) if pid in sh.job_status else 127
     return wait_status_to_exit(wstatus)
 
 
@@ -144,7 +144,7 @@ def run_async(sh, andor):
     else:
         yield
         pid = sh.fork(lambda child: do_AndOr(child, andor, True), "sh")
-    sh.jobs[pid] = command_text(andor)
+    sh.add_job(pid, command_text(andor))
     sh.last_bg = pid
     return 0
 

@@ -94,7 +94,17 @@ def _subprocess_value(code: str) -> float:
     return float(out.strip().splitlines()[-1])
 
 
-_RSS = "import resource; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+def _rss_kb() -> str:
+    """Python source that prints the current resident set size in KB (VmRSS)."""
+    return ("print([int(l.split()[1]) for l in open('/proc/self/status') "
+            "if l.startswith('VmRSS')][0])\n")
+
+
+def _rss_growth(setup: str, work: str) -> float:
+    """KB of resident memory that `work` adds after `setup`, both run in a fresh interpreter."""
+    before = _subprocess_value(setup + _rss_kb())
+    after = _subprocess_value(setup + work + _rss_kb())
+    return after - before
 
 
 def boot_time(mem: str) -> float:
@@ -106,24 +116,22 @@ def boot_time(mem: str) -> float:
 
 
 def boot_rss(mem: str) -> float:
-    """Peak RSS in MB of a fresh interpreter that booted `mem`, minus an empty one's."""
-    base = _subprocess_value("import toyos.boot; " + _RSS)
-    return _subprocess_value(f"from toyos.boot import Kernel; k=Kernel(mem={mem!r}); " + _RSS) - base
+    """MB of resident memory a booted machine of `mem` holds (beyond the imported code)."""
+    setup = "from toyos.boot import Kernel\nKernel(mem='1M')\n"
+    return _rss_growth(setup, f"k = Kernel(mem={mem!r})\n") / 1024
 
 
 def rss_per_task(n: int, shell: bool = False) -> float:
-    """KB of peak RSS per live task: n sleeping kernel-API tasks, or n sleeping shell processes."""
+    """KB of resident memory per live task: n sleeping kernel-API tasks, or n sleeping
+    shell processes (each a forked `sleep 1000 &` job of a script)."""
+    setup = "from shell.machine import run_script, boot_machine\nk = boot_machine(mem='4G')\n"
     if shell:
-        body = ("from shell.machine import run_script\n"
-                f"st, o, e, k = run_script('i=0; while [ $i -lt {n} ]; do sleep 1000 & "
+        work = (f"st, o, e, k2 = run_script('i=0; while [ $i -lt {n} ]; do sleep 1000 & "
                 "i=$((i+1)); done; sleep 1', mem='4G')\nassert st == 0, e\n")
-    else:
-        body = ("from toyos.boot import Kernel\nk = Kernel(mem='4G')\n"
-                "def s(k, a):\n    yield from k.sys.pause()\n"
-                f"for _ in range({n}):\n    k.spawn(s, ['s'])\nk.run_for(5)\n")
-    rss = "import resource\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
-    base = "from toyos.boot import Kernel\nimport shell.machine\nk = Kernel(mem='4G')\n"
-    return (_subprocess_value(body + rss) - _subprocess_value(base + rss)) / n
+        return (_rss_growth(setup, work) - _rss_growth(setup, "k2 = boot_machine(mem='4G')\n")) / n
+    work = ("def s(k, a):\n    yield from k.sys.pause()\n"
+            f"for _ in range({n}):\n    k.spawn(s, ['s'])\nk.run_for(5)\n")
+    return _rss_growth(setup, work) / n
 
 
 def forkbomb_demo() -> tuple:
