@@ -66,7 +66,7 @@ def _fork_loop_kernel(boot, kmem_limit=None):
     return k
 
 
-def fork_exit_reap(boot=(), kmem_limit=None, n=3000) -> float:
+def fork_exit_reap(boot=(), kmem_limit=None, n=10000) -> float:
     """fork + exit + wait per second, in group `bench` (when the memory controller is on)."""
     k = _fork_loop_kernel(boot, kmem_limit)
 
