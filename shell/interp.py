@@ -383,20 +383,29 @@ def _while_body(sh, node):
             cond = yield from run(sh, node.condition)
             if (cond == 0) == node.until:
                 break
-            try:
-                status = yield from run(sh, node.body)
-            except BreakLoop as b:
-                if b.levels > 1:
-                    b.levels -= 1
-                    raise
+            status, broke = yield from _iteration(sh, node.body, status)
+            if broke:
                 break
-            except ContinueLoop as c:
-                if c.levels > 1:
-                    c.levels -= 1
-                    raise
     finally:
         sh.loops -= 1
     return status
+
+
+def _iteration(sh, body, status):
+    """Generator: one run of a loop body -> (status, broke). `break N` / `continue N`
+    with N > 1 go on to the enclosing loop with N - 1."""
+    try:
+        return (yield from run(sh, body)), False
+    except BreakLoop as b:
+        if b.levels > 1:
+            b.levels -= 1
+            raise
+        return status, True
+    except ContinueLoop as c:
+        if c.levels > 1:
+            c.levels -= 1
+            raise
+        return status, False
 
 
 def do_For(sh, node, tail):
@@ -423,17 +432,9 @@ def _for_body(sh, node):
         for value in values:
             yield
             sh.vars[node.var] = value
-            try:
-                status = yield from run(sh, node.body)
-            except BreakLoop as b:
-                if b.levels > 1:
-                    b.levels -= 1
-                    raise
+            status, broke = yield from _iteration(sh, node.body, status)
+            if broke:
                 break
-            except ContinueLoop as c:
-                if c.levels > 1:
-                    c.levels -= 1
-                    raise
     finally:
         sh.loops -= 1
     return status
