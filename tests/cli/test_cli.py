@@ -91,3 +91,31 @@ def test_interactive_shell_through_a_pty():
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_kernel_exception_is_a_bug_report_and_exit_70(monkeypatch):
+    """A Python exception inside the kernel: Linux's BUG report on stderr, status 70."""
+    from toyos.kernel import fork
+
+    def broken(self, task, status):
+        raise ZeroDivisionError("simulated kernel bug")
+    monkeypatch.setattr(fork.Fork, "do_exit", broken)
+    result = runner.invoke(app, ["run", "-c", "true | true; echo never"])
+    assert result.exit_code == 70
+    assert "BUG: unable to handle kernel exception ZeroDivisionError: simulated kernel bug" in result.output
+    assert "Call Trace:" in result.output and "Traceback" not in result.output
+    assert "never" not in result.output
+
+
+def test_kernel_bug_from_bug_macro(monkeypatch):
+    """BUG() (here: a double free) stops the machine the same way."""
+    from toyos.kernel import fork
+    real = fork.Fork.free_thread_info
+
+    def double_free(self, page):
+        real(self, page)
+        real(self, page)
+    monkeypatch.setattr(fork.Fork, "free_thread_info", double_free)
+    result = runner.invoke(app, ["run", "-c", "true | true; sleep 1; echo never"])
+    assert result.exit_code == 70
+    assert "BUG: Bad page state" in result.output and "double free" in result.output
