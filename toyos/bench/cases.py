@@ -37,13 +37,10 @@ def buddy_split_merge_pairs(n=PAIRS // 4) -> float:
     """Order-0 pairs that split a top-order block and merge it back every time."""
     z = Kernel(mem="256M", cpus=1).zone
     z.drain_all_pages()
-    alloc, free = z._alloc_nofault, z._free_one_page     # bypass the per-cpu list
-    pstate = z.pstate
+    rmqueue, free = z._rmqueue_smallest, z._free_one_page     # bypass the per-cpu list
     t = time.perf_counter()
     for _ in range(n):
-        pfn = z._rmqueue_smallest(0)
-        pstate[pfn] = 0
-        free(pfn, 0)
+        free(rmqueue(0), 0)
     return n / (time.perf_counter() - t)
 
 
