@@ -5,6 +5,7 @@ A BUG() raises KernelBug: the machine stops (the CLI exits 70); a WARN() only lo
 """
 import sys
 import traceback
+import zlib
 from collections import deque
 
 from . import config
@@ -14,13 +15,18 @@ class KernelBug(Exception):
     """Raised by BUG(): a broken kernel invariant. Never caught inside the kernel."""
 
 
+def _addr(name: str) -> str:
+    """A stable fake address for a function (crc32: str hashes differ per host process)."""
+    return f"{zlib.crc32(name.encode()):08x}"
+
+
 def _call_trace(skip: int = 2) -> list[str]:
     """The toy's stack as Linux prints it: function names of the kernel frames, innermost first."""
     frames = traceback.extract_stack()[:-skip]
     lines = []
     for fr in reversed(frames):
         if "/toyos/" in fr.filename or "/shell/" in fr.filename:
-            lines.append(f" [<{abs(hash(fr.name)) & 0xffffffff:08x}>] {fr.name}+0x{fr.lineno:x}/0x400")
+            lines.append(f" [<{_addr(fr.name)}>] {fr.name}+0x{fr.lineno:x}/0x400")
     return lines[:16]
 
 
@@ -82,7 +88,7 @@ def report_bug(log: Log, exc: BaseException, stream=None) -> None:
         log.printk(f"BUG: unable to handle kernel exception {type(exc).__name__}: {exc}")
         log.printk("Call Trace:")
         for fr in reversed(traceback.extract_tb(exc.__traceback__)):
-            log.printk(f" [<{abs(hash(fr.name)) & 0xffffffff:08x}>] {fr.name}+0x{fr.lineno:x}/0x400")
+            log.printk(f" [<{_addr(fr.name)}>] {fr.name}+0x{fr.lineno:x}/0x400")
     text = log.dmesg().splitlines()
     start = max((i for i, l in enumerate(text) if "] BUG: " in l), default=0)
     for line in text[start:]:

@@ -63,5 +63,5 @@ class RCU:
         done = []
         self.call_rcu(lambda t: (done.append(1), self.k.sched.wake_up_process(t)), task)
         while not done:
-            task.state = 1           # TASK_INTERRUPTIBLE... but ignore signals: re-loop
+            task.state = 1           # TASK_INTERRUPTIBLE; the callback wakes us
             yield
