@@ -1,6 +1,6 @@
 """test / [ (bash's test.c): file, string and integer tests with ! -a -o and parentheses."""
 from toyos.errno import KernelError
-from toyos.fs.vfs import Dir, Inode, Program, RegFile
+from toyos.fs.vfs import Dir, Program, RegFile
 
 
 class TestError(Exception):

@@ -9,9 +9,9 @@ import random
 from . import config
 from .errno import KernelError
 from .fs import debugfs, procfs
-from .fs.vfs import VFS, CharDev, Dir, Program, RegFile
+from .fs.vfs import VFS, CharDev, Program, RegFile
 from .kernel.context import ContextChecker, Cpu
-from .kernel.fork import MM, Fork
+from .kernel.fork import Fork
 from .kernel.jump_label import StaticKey
 from .kernel.rcu import RCU
 from .kernel.sched import PF_KTHREAD, Scheduler, Task
@@ -193,7 +193,7 @@ class Kernel:
 def start_kernel(k: Kernel, boot_words: list) -> None:
     parse_args(k, boot_words)
     setup_arch(k)
-    k.log.printk(f"Linux version 3.8.0-toyos (toyos) #1 SMP")
+    k.log.printk("Linux version 3.8.0-toyos (toyos) #1 SMP")
     k.log.printk(f"Command line: {' '.join(boot_words)}")
     mm_init(k)
     sched_init(k)

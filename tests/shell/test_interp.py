@@ -16,7 +16,6 @@ def forks(text, setup=""):
     script = setup + "\n__mark_start\n" + text + "\n__mark_end\n"
     out, err = [], []
     k = boot_machine("64M", 2, 0, (), out.append, err.append)
-    from toyos.boot import register_program
     from shell import builtins
 
     def mark(name):

@@ -150,7 +150,7 @@ def generated_script(lines: int = 1000) -> str:
         parts += [f"f{i}() {{ echo \"$1\" | grep -c x > /dev/null; }}",
                   f"for x in a b c; do f{i} $x; done",
                   f"if [ {i} -gt 3 ] && true; then y=$(( {i} * 2 )); else y=0; fi",
-                  f"while false; do echo never; done"]
+                  "while false; do echo never; done"]
     return "\n".join(parts[:lines]) + "\n"
 
 

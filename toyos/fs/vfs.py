@@ -7,8 +7,7 @@ Paths are resolved textually from `/` or the task's cwd ("." and ".." folded fir
 Files and directories here do not use simulated memory (toyos, until slab accounting).
 Errors are KernelError(errno), as system calls return them.
 """
-from ..errno import (EACCES, EBADF, EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM,
-                     KernelError)
+from ..errno import EACCES, EEXIST, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, KernelError
 
 O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
 O_CREAT, O_TRUNC, O_APPEND = 0o100, 0o1000, 0o2000

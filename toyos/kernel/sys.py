@@ -3,7 +3,7 @@
 Blocking calls are generators (`n = yield from k.sys.read(fd, 100)`); the others are
 plain calls. Failures raise KernelError(errno), which programs turn into messages.
 """
-from ..errno import EBADF, ECHILD, EINVAL, ENOTDIR, EPERM, KernelError
+from ..errno import EBADF, EINVAL, ENOTDIR, EPERM, KernelError
 from ..fs.file_ops import vfs_read, vfs_write
 from ..fs.pipe import Pipe
 from ..fs.vfs import Dir, Program, normalize
