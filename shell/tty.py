@@ -40,6 +40,7 @@ class TTY:
 
     def read(self, task, n: int, prompt: str = ""):
         """Generator: the next line (with its newline), "" at EOF, None if cancelled."""
+        self.k.checker.might_sleep("tty_read")
         while not self.lines:
             if self.eof:
                 self.eof = False

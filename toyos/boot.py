@@ -54,6 +54,9 @@ class Kernel:
         self.oom = None
         self.mem_cgroup_charge_anon = None   # filled by the memory controller
         self.debug_vm = False
+        self.debug_vm_next_full = self.debug_vm_next_walk = 0
+        self.invariant_checks = 0        # check_invariants() calls (debug_vm and tests)
+        self.invariant_full_checks = 0   # of which with the O(nr_pages) walks
         start_kernel(self, list(boot))
 
     # ----------------------------------------------------------- facilities
@@ -134,6 +137,12 @@ class Kernel:
     def run(self, until=None, max_jiffies=None, deadline=None) -> str:
         """Run until `until()` is true ('done'), nothing can ever run ('idle'),
         `max_jiffies` more jiffies passed ('limit') or the clock reaches `deadline` ('timeout')."""
+        result = self._run(until, max_jiffies, deadline)
+        if self.debug_vm:
+            self.check_invariants(full=True)
+        return result
+
+    def _run(self, until, max_jiffies, deadline) -> str:
         sched = self.sched
         stop = self.jiffies + max_jiffies if max_jiffies is not None else None
         while True:
@@ -174,18 +183,50 @@ class Kernel:
             next(gen)
         except StopIteration:
             pass
+        finally:
+            if self.debug_vm:
+                self.check_invariants(full=False)
 
-    def check_invariants(self) -> None:
-        """Every subsystem's check_invariants(); a violation is a kernel BUG."""
+    def check_invariants(self, full: bool = True, walk: bool = True) -> None:
+        """Every subsystem's check_invariants(); a violation is a kernel BUG.
+
+        The O(CPUs + orders) checks always run; `walk` adds those that visit every task
+        and cgroup (run queues, stacks, memberships, exact memcg counters and refcounts:
+        O(tasks + cgroups)); `full` the walks of the free lists, page states and
+        page_cgroups (O(nr_pages)).
+        """
         try:
-            self.zone.check_invariants()
+            self.zone.check_invariants(full)
             for key in self.keys.values():
                 key.check_invariants()
-            if self.cgroups is not None:
-                self.cgroups.check_invariants()
+            self.fail_page_alloc.check_invariants()
+            self.rcu.check_invariants()
+            if walk or full:
+                self.sched.check_invariants()
+                self.fork.check_invariants()
+                self.wq.check_invariants()
+                if self.cgroups is not None:
+                    self.cgroups.check_invariants(full)
         except AssertionError as e:
             self.debug_vm = False
             self.log.bug(f"debug_vm: invariant violated: {e}")
+        self.invariant_checks += 1
+        self.invariant_full_checks += full
+
+    def debug_vm_check(self) -> None:
+        """debug_vm, after every step. The O(tasks + cgroups) checks run every step while
+        there are at most DEBUG_VM_OBJECTS_PER_STEP tasks and cgroups, and proportionally
+        less often beyond (a step costs about the same with 10 or 10,000 tasks); the
+        O(nr_pages) ones every DEBUG_VM_FULL_INTERVAL jiffies and whenever run() returns."""
+        now = self.jiffies
+        full = now >= self.debug_vm_next_full
+        if full:
+            self.debug_vm_next_full = now + config.DEBUG_VM_FULL_INTERVAL
+        walk = full or now >= self.debug_vm_next_walk
+        if walk:
+            nr = len(self.sched.tasks) + (self.cgroups.nr_cgroups if self.cgroups else 0)
+            self.debug_vm_next_walk = now + nr // config.DEBUG_VM_OBJECTS_PER_STEP
+        self.check_invariants(full, walk)
 
 
 # ---------------------------------------------------------------- boot order

@@ -13,8 +13,9 @@ CG = "/sys/fs/cgroup/memory"
 
 
 def boot(*words, mem="256M", cpus=2):
-    """Boot and let init, kthreadd and the kworkers take their first steps (go to sleep)."""
+    """Boot with debug_vm and let init, kthreadd and the kworkers take their first steps."""
     k = Kernel(mem=mem, cpus=cpus, seed=0, boot=list(words))
+    k.debug_vm = True                # every invariant after every step (a BUG fails the test)
     settle(k)
     return k
 

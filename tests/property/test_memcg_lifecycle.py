@@ -2,19 +2,26 @@
 
 mkdir, limits (kmem and user, good and bad values), use_hierarchy, spawning agents into
 groups, agents forking / touching memory / reaping, moving and killing tasks, rmdir,
-force_empty, and letting time pass (RCU grace periods, kworkers). After every rule the
-whole kernel's check_invariants() runs (counters exact per memcg, refcounts, static key
-count, no freed memcg reachable). At the end everything is killed and removed: every
-memcg must then be freed, in a kworker, with the static key back at 0 and no charge left.
+force_empty, and letting time pass (RCU grace periods, kworkers) one step or many at a
+time; agents exit by themselves or are killed (also while a charge waits for the OOM
+killer); page-allocation failures are injected and lifted (fail_page_alloc with
+ignore-gfp-wait N: forks fail). The machine runs with debug_vm, so every invariant is
+checked after every step, and after every rule the whole kernel's check_invariants()
+runs with its O(nr_pages) walks (counters exact per memcg, exact refcounts, static key
+count, no freed memcg reachable, page conservation). At the end everything is killed
+and removed: every memcg must then be freed, in a kworker, with the static key back at
+0, no charge left, and no page allocated but the kernel threads' stacks.
 """
+import os
+
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
                                  rule)
 
+from conftest import teardown_and_check
 from toyos.boot import Kernel
 from toyos.errno import KernelError
-from toyos.kernel.sched import PF_KTHREAD
 from toyos.kernel.signal import SIGKILL, send_signal
 
 CG = "/sys/fs/cgroup/memory"
@@ -53,6 +60,7 @@ class MemcgLifecycle(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         self.k = Kernel(mem="64M", cpus=2, seed=0)
+        self.k.debug_vm = True
         self.k.run(max_jiffies=20)
         self.groups = [""]
         self.queues = {}
@@ -132,8 +140,11 @@ class MemcgLifecycle(RuleBasedStateMachine):
 
     @rule(i=st.integers(0, 20))
     def spawn(self, i):
-        t = self.k.spawn(lambda k, argv: agent(self.queues)(k), ["agent"],
-                         cgroup_path=self.group(i) or "/")
+        try:
+            t = self.k.spawn(lambda k, argv: agent(self.queues)(k), ["agent"],
+                             cgroup_path=self.group(i) or "/")
+        except KernelError:                  # an injected failure of the agent's stack
+            return
         self.queues.setdefault(t.pid, [])
 
     @precondition(lambda self: self.agents())
@@ -166,34 +177,51 @@ class MemcgLifecycle(RuleBasedStateMachine):
     def advance(self, jiffies):
         self.k.run_for(jiffies)
 
+    @rule()
+    def step(self):
+        self.k.step()
+
+    @precondition(lambda self: self.agents())
+    @rule(t=st.integers(0, 50))
+    def exit(self, t):
+        self.command(self.agent(t), "exit")
+
+    @rule(probability=st.sampled_from([0, 0, 20, 100]), times=st.sampled_from([-1, 1, 3]))
+    def inject_failures(self, probability, times):
+        """fail_page_alloc on kernel stacks: forks fail (ENOMEM) with that probability."""
+        fault = "/sys/kernel/debug/fail_page_alloc/"
+        self.k.write_file(fault + "ignore-gfp-wait", "N")
+        self.k.write_file(fault + "times", str(times))
+        self.k.write_file(fault + "probability", str(probability))
+
+    @precondition(lambda self: self.agents())
+    @rule(t=st.integers(0, 50), i=st.integers(0, 20), pages=st.integers(20, 80))
+    def kill_while_charging(self, t, i, pages):
+        """Touch memory over a small user limit, then kill the toucher mid-charge."""
+        task = self.agent(t)
+        self.write(self.group(i), "memory.limit_in_bytes", "64K")
+        self.queues.setdefault(task.pid, []).append(("touch", pages))
+        self.k.run_for(3)
+        send_signal(self.k, task, SIGKILL)
+        self.k.run_for(3)
+
     # --------------------------------------------------------- invariants
 
     @invariant()
     def kernel_invariants(self):
-        self.k.check_invariants()
-        self.k.cgroups.memory.check_page_cgroups()
+        self.k.check_invariants(full=True)
         assert self.k.checker.violations == []
         assert all(ctx == "kthread" for _, _, ctx in self.k.cgroups.memory.free_log)
 
     def teardown(self):
         k = self.k
-        for t in list(k.sched.tasks.values()):               # kill -9 -1, from init
-            if t.pid > 1 and not t.flags & PF_KTHREAD:
-                send_signal(k, t, SIGKILL)
-        k.run(until=lambda: not self.agents() and not k.rcu.pending() and not k.wq.pending(),
-              max_jiffies=5000)
-        assert not self.agents()
-        for path in sorted(self.groups[1:], key=lambda p: -p.count("/")):
-            k.cgroups.rmdir(path)
-        k.run(until=lambda: not k.rcu.pending() and not k.wq.pending(), max_jiffies=5000)
-        k.run_for(10)
+        k.fail_page_alloc.set("probability", 0)
+        teardown_and_check(k)
         mc = k.cgroups.memory
-        k.check_invariants()
         assert k.read_file(f"{CG}/memory.dangling_memcgs") == ""
         assert list(mc.all) == [mc.root] and mc.root.res.usage == mc.root.kmem.usage == 0
-        assert k.static_key("memcg_kmem_enabled_key").count == 0
-        assert not k.zone.page_cgroup
+        assert all(ctx == "kthread" for _, _, ctx in mc.free_log)
 
 
 TestMemcgLifecycle = MemcgLifecycle.TestCase
-TestMemcgLifecycle.settings = settings(max_examples=40, stateful_step_count=40, deadline=None)
+TestMemcgLifecycle.settings = settings(max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 40)), stateful_step_count=40, deadline=None)

@@ -5,6 +5,8 @@ usage; a charge succeeds iff no counter on the way up would exceed its limit, an
 the first such counter's failcnt grows; nofail charges always stand. As in Linux, the
 counters below a failing one were charged and rolled back, so their max_usage saw it.
 """
+import os
+
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -116,4 +118,4 @@ class ResCounterMachine(RuleBasedStateMachine):
 
 
 TestResCounter = ResCounterMachine.TestCase
-TestResCounter.settings = settings(max_examples=50, stateful_step_count=40, deadline=None)
+TestResCounter.settings = settings(max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 50)), stateful_step_count=40, deadline=None)

@@ -270,36 +270,43 @@ class Cgroups:
 
     # ------------------------------------------------------------ invariants
 
-    def walk(self):
-        """Every live cgroup, parents before children."""
+    def walk(self) -> list:
+        """Every live cgroup, parents before children (a list: invariant checks call
+        this after every step)."""
         if self.root is None:
-            return
-        stack = [self.root]
+            return []
+        out, stack = [], [self.root]
         while stack:
             cgrp = stack.pop()
-            yield cgrp
-            stack.extend(reversed(list(cgrp.children.values())))
+            out.append(cgrp)
+            if cgrp.children:
+                stack.extend(reversed(cgrp.children.values()))
+        return out
 
-    def check_invariants(self) -> None:
-        tasks = self.k.sched.tasks
-        count = 0
+    def check_invariants(self, full: bool = True) -> None:
+        """The tree and the membership, O(cgroups + tasks); then each subsystem's checks
+        (`full`: also their O(pages) ones)."""
+        table = self.k.sched.tasks
+        count = listed = 0
         for cgrp in self.walk():
             count += 1
             assert not cgrp.removed, f"removed {cgrp} still linked"
             for name, child in cgrp.children.items():
                 assert child.parent is cgrp and child.name == name, f"bad link {child}"
+            listed += len(cgrp.tasks)
             for t in cgrp.tasks:
                 assert t.cgroup is cgrp, f"{t} listed in {cgrp} but points at {t.cgroup}"
-                assert tasks.get(t.pid) is t and not t.flags & PF_EXITING, f"{t} exited in {cgrp}"
+                assert table.get(t.pid) is t and not t.flags & PF_EXITING, f"{t} exited in {cgrp}"
         assert count == self.nr_cgroups, f"nr_cgroups {self.nr_cgroups} != {count}"
         if self.root is not None:
-            for t in tasks.values():
-                if not t.flags & PF_EXITING and not t.exit_state:
-                    assert t.cgroup is not None and t in t.cgroup.tasks, f"{t} in no cgroup"
+            # Each listed task is live and listed only where it points: equal counts
+            # mean that every live task is listed.
+            live = sum(1 for t in table.values() if not t.exit_state and not t.flags & PF_EXITING)
+            assert listed == live, f"{live} live tasks, {listed} listed in cgroups"
         for ss in self.subsystems:
             check = getattr(ss, "check_invariants", None)
             if check is not None:
-                check()
+                check(full)
 
 
 def _disabled_names(k) -> list[str]:

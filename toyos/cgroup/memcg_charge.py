@@ -190,6 +190,7 @@ class MemcgCharge:
             if _dying(task):
                 return CHARGE_OOM_DIE
             if may_sleep:
+                k.checker.might_sleep("mem_cgroup_handle_oom")
                 slept = True
                 memcg.oom_wait.add(task)
                 task.state = TASK_INTERRUPTIBLE

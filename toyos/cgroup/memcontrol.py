@@ -23,8 +23,11 @@ Invariants (check_invariants):
   res.usage == own kmem + own charged rss + its stock pages + children's res.usage
   (the root's own rss is never charged), hence kmem.usage <= res.usage and each
   usage >= the sum of its children's;
-- refcounts >= 0; no freed memcg is reachable (from a cgroup, a parent link, a stock,
-  a page_cgroup entry or the dangling list);
+- refcounts exact: one for the cgroup (until css_free), one per hierarchical child not
+  yet being freed, one for kmem accounting (while ACTIVE, until the last kmem uncharge
+  of a dead group), one per OOM handler running; 0 exactly while FREEING;
+- no freed memcg is reachable (from a cgroup, a parent link, a stock, a page_cgroup
+  entry or the dangling list); every page_cgroup is on an allocated block of its size;
 - memcg_kmem_enabled_key.count == number of kmem-activated memcgs not yet freed.
 """
 from ..config import MEM_CGROUP_RECLAIM_RETRIES, PAGE_SIZE
@@ -33,7 +36,7 @@ from ..kernel.context import context_name
 from ..kernel.sched import WaitQueue
 from ..kernel.workqueue import Work
 from ..mm.gfp import GFP_HIGHUSER_MOVABLE, GFP_KERNEL
-from ..mm.page import PageCgroup
+from ..mm.page import ALLOCATED, PageCgroup
 from .core import CgroupSubsys
 from .memcg_charge import MEM_CGROUP_RECLAIM_SHRINK, MemcgCharge, MemcgStock
 from .memcg_files import MemcgFiles
@@ -273,7 +276,8 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
 
     # ------------------------------------------------------------ invariants
 
-    def check_invariants(self) -> None:
+    def check_invariants(self, full: bool = True) -> None:
+        """O(memcgs + CPUs); `full` adds the walk of every page_cgroup (O(charged pages))."""
         kids, stocked = {}, {}
         for m in self.all:
             if m.parent is not None:
@@ -292,25 +296,37 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
         assert set(self.dangling) == {m for m in self.all if m.state != ONLINE}, "dangling list"
         for cgrp in self.k.cgroups.walk():
             assert cgrp.subsys[self.name] in self.all, f"{cgrp} has a freed memcg"
-        if len(self.zone.page_cgroup) <= 4096:
+        if full:
             self.check_page_cgroups()
 
     def _check_memcg(self, m, children, stock: int) -> None:
-        m.res.check_invariants()
-        m.kmem.check_invariants()
+        res, kmem = m.res, m.kmem
+        res.check_invariants(chain=False)          # parent links are checked below
+        kmem.check_invariants(chain=False)
         assert m.state != FREED, f"freed {m} reachable"
-        assert m.refcnt > 0 or m.state == FREEING, f"{m}: refcount {m.refcnt}"
         assert m.nr_rss >= 0 and m.nr_kmem >= 0, f"{m}: negative page counts"
-        if m.parent is not None:
-            assert m.parent in self.all and m.res.parent is m.parent.res, f"{m}: parent link"
-            assert m.kmem.parent is m.parent.kmem, f"{m}: kmem parent link"
-        kmem = m.nr_kmem * PAGE_SIZE + sum(c.kmem.usage for c in children)
-        own_rss = m.nr_rss if m is not self.root else 0
-        res = (m.nr_kmem + own_rss + stock) * PAGE_SIZE + sum(c.res.usage for c in children)
-        assert m.kmem.usage == kmem, f"{m}: kmem usage {m.kmem.usage} != {kmem}"
-        assert m.res.usage == res, f"{m}: res usage {m.res.usage} != {res}"
-        assert m.kmem.usage <= m.res.usage, f"{m}: kmem above res"
+        kids_kmem = kids_res = kids_refs = 0
+        for c in children:
+            kids_kmem += c.kmem.usage
+            kids_res += c.res.usage
+            kids_refs += c.state != FREEING
         flags = m.kmem_account_flags
+        kmem_ref = bool(flags & KMEM_ACCOUNTED_ACTIVE) and (
+            m.cgroup is not None or bool(flags & KMEM_ACCOUNTED_DEAD))
+        refs = (m.cgroup is not None) + kids_refs + kmem_ref + m.under_oom
+        assert m.refcnt == (refs if m.state != FREEING else 0), (
+            f"{m}: refcount {m.refcnt}, {refs} references held")
+        if m.parent is not None:
+            assert m.parent in self.all and res.parent is m.parent.res, f"{m}: parent link"
+            assert kmem.parent is m.parent.kmem, f"{m}: kmem parent link"
+        else:
+            assert res.parent is None and kmem.parent is None, f"{m}: counters linked"
+        own_rss = m.nr_rss if m is not self.root else 0
+        assert kmem.usage == m.nr_kmem * PAGE_SIZE + kids_kmem, (
+            f"{m}: kmem usage {kmem.usage} != {m.nr_kmem * PAGE_SIZE + kids_kmem}")
+        want = (m.nr_kmem + own_rss + stock) * PAGE_SIZE + kids_res
+        assert res.usage == want, f"{m}: res usage {res.usage} != {want}"
+        assert kmem.usage <= res.usage, f"{m}: kmem above res"
         if flags & KMEM_ACCOUNTED_ACTIVE:
             assert flags & KMEM_ACCOUNTED_ACTIVATED, f"{m}: active without the static key"
         if flags & KMEM_ACCOUNTED_DEAD:
@@ -322,8 +338,12 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
     def check_page_cgroups(self) -> None:
         """The O(charged pages) part: every page_cgroup names a live memcg, counts agree."""
         rss, kmem = {}, {}
-        for pc in self.zone.page_cgroup.values():
+        pstate = self.zone.pstate
+        for pfn, pc in self.zone.page_cgroup.items():
             assert pc.memcg in self.all, f"page charged to freed {pc.memcg}"
+            order = pc.nr_pages.bit_length() - 1
+            assert pc.nr_pages == 1 << order and pstate[pfn] == ALLOCATED | order, (
+                f"page_cgroup of {pfn:#x} ({pc.nr_pages} pages) on a block in state {pstate[pfn]}")
             bucket = rss if type(pc) is PageCgroupAnon else kmem
             bucket[pc.memcg] = bucket.get(pc.memcg, 0) + pc.nr_pages
         for m in self.all:

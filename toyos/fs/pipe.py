@@ -37,6 +37,7 @@ class Pipe(Inode):
     def read(self, task, n: int):
         """Generator: up to n characters, "" at EOF; returns None if a signal interrupted."""
         from ..kernel.signal import signal_pending
+        self.k.checker.might_sleep("pipe_read")
         while not self.data:
             if not self.writers:
                 return ""
@@ -52,6 +53,7 @@ class Pipe(Inode):
     def write(self, task, text: str):
         """Generator: write all of `text`, blocking while full; KernelError(EPIPE) with no reader."""
         from ..kernel.signal import SIGPIPE, send_signal, signal_pending
+        self.k.checker.might_sleep("pipe_write")
         while text:
             if not self.readers:
                 send_signal(self.k, task, SIGPIPE)

@@ -3,7 +3,10 @@
 Each CPU keeps its own hardirq and softirq nesting counts; `in_interrupt()` is true in
 either, `in_softirq()` only while softirqs run. The checker is a small lockdep: code
 that must run in process context calls `check_process_context()`, which reports a
-violation as a WARNING in dmesg (and a count for tests) and lets the machine go on.
+violation as a WARNING in dmesg (and a count for tests) and lets the machine go on;
+every blocking primitive (pipes, the tty, nanosleep, pause, wait4, synchronize_rcu,
+flush_work, the memcg OOM wait) calls `might_sleep()`, which reports being entered
+in softirq or hardirq context.
 """
 
 

@@ -6,11 +6,16 @@ forking task; no stack, no child (ENOMEM). A task's life ends in three steps:
 do_exit() (resources go, it becomes a zombie), release_task() when reaped (it leaves
 the pid table) and, a grace period later, delayed_put_task_struct() in softirq context,
 which frees the stack with free_accounted_pages(), uncharging it from the memcg
-recorded in its page.
+recorded in its page. A dying task's program is unwound first, while it still has
+its files and mm.
+
+Invariants (check_invariants): nr_kernel_stack counts the stacks of the tasks in the
+pid table and of those awaiting their grace period; each is an allocated block.
 """
 from .. import config
-from ..errno import EAGAIN, ECHILD, EINTR, ENOMEM, ERESTARTNOINTR
+from ..errno import EAGAIN, ECHILD, EINTR, ENOMEM, ERESTARTNOINTR, KernelError
 from ..mm.gfp import THREADINFO_GFP_ACCOUNTED
+from ..mm.page import ALLOCATED
 from .sched import (EXIT_DEAD, EXIT_ZOMBIE, PF_EXITING, PF_KTHREAD, TASK_INTERRUPTIBLE,
                     TASK_RUNNING, Task)
 from .signal import fatal_signal_pending, signal_pending
@@ -25,6 +30,17 @@ class MM:
     def __init__(self):
         self.anon_pages = []         # pfns of anonymous pages (memhog)
         self.total_vm = 0            # pages mapped
+
+
+def close_program(gen) -> None:
+    """Unwind a dying task's program generator. Its `finally` blocks (a shell restoring
+    its redirections, closing pipe ends) run now, while the task still has its files and
+    mm -- after exit_files() they failed with EBADF, which escaped the kernel. A system
+    call that still fails in that cleanup concerns nobody any more: it is ignored."""
+    try:
+        gen.close()
+    except KernelError:
+        pass
 
 
 class Fork:
@@ -118,6 +134,8 @@ class Fork:
         task.flags |= PF_EXITING
         k.sched.del_timer(task)
         gen, task.gen = task.gen, None
+        if gen is not None:
+            close_program(gen)
         self.exit_mm(task)
         self.exit_files(task)
         for hook in self.exit_hooks:
@@ -126,8 +144,6 @@ class Fork:
         task.state = TASK_RUNNING
         k.sched.dequeue(task)
         self.exit_notify(task)
-        if gen is not None:
-            gen.close()
 
     def exit_mm(self, task) -> None:
         mm, task.mm = task.mm, None
@@ -179,6 +195,34 @@ class Fork:
         if stack is not None:
             self.free_thread_info(stack)
 
+    def check_invariants(self) -> None:
+        """Kernel stacks, O(tasks + queued RCU callbacks).
+
+        nr_kernel_stack counts exactly the stacks of the tasks in the pid table and of
+        the released ones waiting for their grace period; each is an allocated block of
+        order THREAD_SIZE_ORDER; the allocator has handed out at least the pages that
+        these stacks and the tasks' anonymous memory own; open files' counts are >= 1.
+        """
+        k = self.k
+        pstate = k.zone.pstate
+        want = ALLOCATED | config.THREAD_SIZE_ORDER
+        released = [t for t in k.rcu.callback_args(self.delayed_put_task_struct)]
+        stacks = anon = 0
+        for task in list(k.sched.tasks.values()) + released:
+            if task.stack is not None:
+                stacks += 1
+                assert pstate[task.stack] == want, f"{task}: stack {task.stack:#x} not allocated"
+            if task.mm is not None:
+                anon += len(task.mm.anon_pages)
+            for f in task.files:             # open files: references never below one
+                assert f is None or f.count > 0, f"{task}: file with count {f.count}"
+                if f is not None and f.pipe is not None:
+                    assert f.pipe.readers >= 0 and f.pipe.writers >= 0, f"{task}: pipe counts"
+        assert stacks == self.nr_kernel_stack, (
+            f"nr_kernel_stack {self.nr_kernel_stack} != {stacks} stacks of tasks")
+        owned = (stacks << config.THREAD_SIZE_ORDER) + anon
+        assert k.zone.nr_allocated() >= owned, f"{owned} pages owned, fewer allocated"
+
     # ------------------------------------------------------------------ wait
 
     def wait4(self, task, pid: int, options: int = 0):
@@ -186,6 +230,8 @@ class Fork:
 
         pid -1 waits for any child. Sleeps interruptibly; a signal returns -EINTR.
         """
+        if not options & WNOHANG:
+            self.k.checker.might_sleep("wait4")
         while True:
             matching = False
             for child in task.children.values():

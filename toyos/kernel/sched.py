@@ -8,6 +8,11 @@ softirqs at irq exit. With nothing to run anywhere, the clock jumps to the next 
 A program is a generator: it yields at every step boundary and blocking point. To
 block it sets `task.state` to TASK_INTERRUPTIBLE (on a wait queue or timer) and yields;
 a wake-up puts it back on a run queue; it then re-checks its condition (wait_event()).
+
+Invariants (check_invariants): a task is queued at most once, exactly when `on_rq`,
+and only runnable; a live TASK_RUNNING task is queued (no lost wake-up); the parent
+and children links agree; a zombie's parent is alive and not init.
+With `debug_vm`, Kernel.debug_vm_check() runs the checks after every step of the tick.
 """
 import heapq
 
@@ -207,7 +212,7 @@ class Scheduler:
                 cpu.steps += 1
             self.timer_interrupt(cpu)
             if k.debug_vm:
-                k.check_invariants()
+                k.debug_vm_check()
         k.jiffies += 1
 
     def timer_interrupt(self, cpu) -> None:
@@ -245,6 +250,35 @@ class Scheduler:
     def _acting_signal(task) -> int:
         from .signal import next_fatal_signal
         return next_fatal_signal(task)
+
+    def check_invariants(self) -> None:
+        """Run queues and the task tree, O(tasks).
+
+        A task is on at most one run queue, and there iff `on_rq`; a queued task is
+        runnable and alive; a live TASK_RUNNING task is queued (else its wake-up was
+        lost); every task is its parent's child; zombies wait for their parent.
+        """
+        queued = set()
+        for cpu in self.k.cpus:
+            for task in cpu.rq:
+                assert task not in queued, f"{task} queued twice"
+                queued.add(task)
+                assert task.on_rq and task.cpu == cpu.id, f"{task} on rq of CPU {cpu.id}"
+                assert task.state == TASK_RUNNING and not task.exit_state, f"{task} queued asleep"
+        running = {cpu.curr for cpu in self.k.cpus}   # mid-step: off its queue for now
+        for pid, task in self.tasks.items():
+            assert task.pid == pid and task.exit_state != EXIT_DEAD, f"{task} in the pid table"
+            assert task.on_rq == (task in queued) or task in running, f"{task}: on_rq {task.on_rq}"
+            if not task.exit_state:
+                assert task.state != TASK_RUNNING or task.on_rq, f"{task}: runnable, not queued"
+                assert task.gen is not None, f"{task}: alive without a program"
+            else:
+                assert task.parent.pid > 1 and not task.parent.exit_state, f"zombie {task} unreaped"
+            parent = task.parent
+            if parent is not None and pid > 1:
+                assert parent.children.get(pid) is task, f"{task} not a child of {parent}"
+                assert parent.pid in self.tasks or parent.pid == 0, f"{task}: parent {parent} gone"
+        assert len(queued) <= len(self.tasks), "queued tasks outside the pid table"
 
     def idle(self) -> bool:
         """Nothing to run and nothing in flight: the clock may jump to the next timer."""

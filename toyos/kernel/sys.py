@@ -62,6 +62,7 @@ class Sys:
         """Generator: sleep `ms` jiffies (interrupted early by a signal that will act)."""
         k = self.k
         task = k.current
+        k.checker.might_sleep("nanosleep")
         expires = k.jiffies + max(0, ms)
         while k.jiffies < expires and not signal_pending(task):
             k.sched.add_timer(task, expires)
@@ -72,6 +73,7 @@ class Sys:
     def pause(self):
         """Generator: sleep until a signal arrives (memhog's end)."""
         task = self.k.current
+        self.k.checker.might_sleep("pause")
         while not signal_pending(task):
             task.state = TASK_INTERRUPTIBLE
             yield
@@ -227,7 +229,12 @@ class Sys:
             if pfn is None:
                 raise KernelError(ENOMEM)
             charge = k.mem_cgroup_charge_anon
-            if charge is not None and (yield from charge(task, pfn)):
+            try:
+                failed = charge is not None and (yield from charge(task, pfn))
+            except GeneratorExit:        # killed while the charge waited for the OOM victim
+                k.zone.free_pages(pfn, 0)    # uncharged and in no mm yet: nobody else frees it
+                raise
+            if failed:
                 k.zone.free_pages(pfn, 0)
                 raise KernelError(ENOMEM)
             mm.anon_pages.append(pfn)

@@ -3,6 +3,7 @@
 schedule_work() may be called from any context (softirq included); the item's function
 always runs later in a kworker, in process context, where it may sleep. Each CPU has a
 kworker/N:0 serving system_wq items queued on that CPU.
+Invariant: a queued item is PENDING and queued once, and its kworker is runnable.
 """
 from collections import deque
 
@@ -65,8 +66,21 @@ class Workqueue:
                 self.executed += 1
             yield
 
+    def check_invariants(self) -> None:
+        """A queued item is PENDING and queued once; each CPU has its live kworker."""
+        seen = set()
+        for cpu_id, queue in enumerate(self.queues):
+            for work in queue:
+                assert work.pending and id(work) not in seen, f"work {work.func} queued badly"
+                seen.add(id(work))
+            if self.workers:
+                worker = self.workers[cpu_id]
+                assert not worker.exit_state and worker.gen is not None, f"{worker} died"
+                assert not queue or worker.state == 0, "work queued, kworker asleep"
+
     def flush_work(self, task, work: Work):
         """Generator: wait until `work` is neither pending nor running. May sleep."""
+        self.k.checker.might_sleep("flush_work")
         while work.pending or work.running:
             task.state = 1
             self.k.sched.add_timer(task, self.k.jiffies + 1)

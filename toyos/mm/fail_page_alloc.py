@@ -66,6 +66,12 @@ class FailPageAlloc:
         elif was_armed and not armed:
             self.key.slow_dec()
 
+    def check_invariants(self) -> None:
+        """The allocator's fault site is armed (one key count) exactly while probability > 0."""
+        assert self.key.count == (self.probability > 0), (
+            f"fail_page_alloc key {self.key.count} with probability {self.probability}")
+        assert 0 <= self.probability <= 100 and self.interval >= 1
+
     def get(self, knob: str):
         return getattr(self, knob.replace("-", "_"))
 

@@ -262,26 +262,49 @@ class Zone:
         return self.nr_pages - self.nr_free
 
     def check_invariants(self, full: bool = False) -> None:
-        """Conservation and buddy rules; `full` also walks pstate (O(nr_pages))."""
+        """The counters, O(cpus + orders); `full` also walks free_area and pstate (O(nr_pages)).
+
+        The full walk proves conservation (free buddy + per-cpu + allocated pages =
+        nr_pages, counted from pstate), alignment, and that no two free buddies of the
+        same order are left unmerged. AssertionError on a violation.
+        """
+        assert 0 <= self.free_buddy <= self.nr_pages, f"free_buddy {self.free_buddy}"
+        assert self.wild % (1 << TOP) == 0 and self.wild <= self.wild_end <= self.nr_pages
+        for pcp in self.pcp:
+            assert len(pcp) <= PCP_HIGH, f"per-cpu list of {len(pcp)} pages (high {PCP_HIGH})"
+            for pfn in pcp:
+                assert self.pstate[pfn] == PCP, f"per-cpu page {pfn:#x} in state {self.pstate[pfn]}"
+        assert self.nr_free <= self.nr_pages, "more free pages than pages"
+        if full:
+            self._check_free_area()
+            self._check_conservation()
+
+    def _check_free_area(self) -> None:
         buddy_free = 0
         for order, blocks in enumerate(self.free_area):
             for pfn in blocks:
                 assert pfn & ((1 << order) - 1) == 0, f"misaligned block {pfn:#x} order {order}"
+                assert pfn + (1 << order) <= self.nr_pages, f"block {pfn:#x} beyond memory"
                 assert self.pstate[pfn] == order + 1, f"pstate of free {pfn:#x} is {self.pstate[pfn]}"
                 if order < TOP:
                     buddy = pfn ^ (1 << order)
                     assert buddy not in blocks, f"free buddies {pfn:#x},{buddy:#x} of order {order}"
                 buddy_free += 1 << order
-        assert self.wild % (1 << TOP) == 0 and self.wild <= self.wild_end <= self.nr_pages
         buddy_free += self.wild_end - self.wild
         assert buddy_free == self.free_buddy, (
             f"buddy pages {buddy_free} != counted {self.free_buddy}")
-        for pcp in self.pcp:
-            for pfn in pcp:
-                assert self.pstate[pfn] == PCP, f"per-cpu page {pfn:#x} in state {self.pstate[pfn]}"
-        if full:
-            allocated = sum(1 << (s & 0x3f) for s in self.pstate[:] if s & ALLOCATED)
-            assert self.nr_free + allocated == self.nr_pages, "pages lost or invented"
+
+    def _check_conservation(self) -> None:
+        """Count every state byte of pstate (bytes.count: C speed, ~1 ms per GiB)."""
+        data = self.pstate[:]
+        allocated = sum(data.count(ALLOCATED | o) << o for o in range(MAX_ORDER))
+        heads = sum(data.count(o + 1) for o in range(MAX_ORDER))
+        assert heads == sum(len(blocks) for blocks in self.free_area), "unlisted free block heads"
+        assert data.count(PCP) == self.nr_pcp, "per-cpu pages lost or invented"
+        assert not any(data[self.nr_pages:]), "state set beyond the end of memory"
+        assert self.nr_free + allocated == self.nr_pages, (
+            f"pages lost or invented: free {self.nr_free} + allocated {allocated} "
+            f"!= {self.nr_pages}")
 
 
 # The Linux entry points by their names, for readers coming from mm/page_alloc.c.
