@@ -10,6 +10,7 @@ import typer
 
 from toyos import __version__
 from toyos.boot import parse_size
+from toyos.errno import KernelError
 from toyos.printk import report_bug
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
@@ -77,6 +78,10 @@ def run(script: Optional[str] = typer.Argument(None, help="Script file, or - for
     deadline = None if timeout is None else int(timeout * 1000)
     try:
         task = k.spawn(script_main(text, arg0, params), ["sh"], files=k.console_files())
+    except KernelError as e:             # init could not fork the shell (fault injection)
+        sys.stderr.write(f"toyos: cannot start sh: fork: {e.strerror}\n")
+        raise typer.Exit(254)
+    try:
         result = k.run(until=lambda: task.exit_state != 0, deadline=deadline)
     except Exception as exc:             # a kernel bug: Linux's report, never a traceback
         sys.stdout.flush()

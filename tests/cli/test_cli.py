@@ -119,3 +119,11 @@ def test_kernel_bug_from_bug_macro(monkeypatch):
     result = runner.invoke(app, ["run", "-c", "true | true; sleep 1; echo never"])
     assert result.exit_code == 70
     assert "BUG: Bad page state" in result.output and "double free" in result.output
+
+
+def test_shell_that_cannot_be_forked_is_an_error_not_a_bug(monkeypatch):
+    from toyos.kernel import fork
+    monkeypatch.setattr(fork.Fork, "alloc_thread_info_node", lambda self: None)
+    result = runner.invoke(app, ["run", "-c", "echo never"])
+    assert result.exit_code == 254
+    assert result.output == "toyos: cannot start sh: fork: Cannot allocate memory\n"
