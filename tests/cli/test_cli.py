@@ -122,8 +122,12 @@ def test_kernel_bug_from_bug_macro(monkeypatch):
 
 
 def test_shell_that_cannot_be_forked_is_an_error_not_a_bug(monkeypatch):
-    from toyos.kernel import fork
-    monkeypatch.setattr(fork.Fork, "alloc_thread_info_node", lambda self: None)
+    from toyos.boot import Kernel
+    from toyos.errno import ENOMEM, KernelError
+
+    def spawn(self, *args, **kwargs):
+        raise KernelError(ENOMEM)
+    monkeypatch.setattr(Kernel, "spawn", spawn)
     result = runner.invoke(app, ["run", "-c", "echo never"])
     assert result.exit_code == 254
     assert result.output == "toyos: cannot start sh: fork: Cannot allocate memory\n"
