@@ -8,7 +8,7 @@ import fnmatch
 
 from .expand import ExpansionError, expand_word, expand_words
 from .interp import do_CommandList, run, wait_pids
-from .redirect import RedirectError, apply_redirs, restore_redirs
+from .redirect import RedirectError, apply_redirs, redirect_for_good, restore_redirs
 from .state import BreakLoop, ContinueLoop
 
 
@@ -35,10 +35,7 @@ def do_BraceGroup(sh, node, tail):
 
 def do_Subshell(sh, node, tail):
     def entry(child):
-        try:
-            yield from apply_redirs(child, node.redirs, save=False)
-        except RedirectError as e:
-            child.error(str(e))
+        if not (yield from redirect_for_good(child, node.redirs)):
             return 1
         return (yield from run(child, node.body, True))
     yield

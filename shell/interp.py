@@ -14,7 +14,7 @@ from toyos.kernel.signal import SIGINT
 
 from . import ast
 from .expand import ExpansionError, expand_word, expand_words
-from .redirect import RedirectError, apply_redirs, restore_redirs
+from .redirect import RedirectError, apply_redirs, redirect_for_good, restore_redirs
 from .state import CommandFailed, Interrupted, ReturnFromFunction, wait_status_to_exit
 
 
@@ -195,12 +195,7 @@ def _assignment_only(sh, node, assigns):
 
 def _exec_redirs(sh, node):
     """`exec >file`: redirections that stay for the rest of the shell."""
-    try:
-        yield from apply_redirs(sh, node.redirs, save=False)
-    except RedirectError as e:
-        sh.error(str(e))
-        return 1
-    return 0
+    return 0 if (yield from redirect_for_good(sh, node.redirs)) else 1
 
 
 def _has_cmdsub(word) -> bool:
@@ -239,23 +234,17 @@ def run_external(sh, node, argv, tail):
     if prog is None:
         return (yield from _not_found(sh, node, name))
     if tail and sh.subshell:
-        try:
-            yield from apply_redirs(sh, node.redirs, save=False)
-        except RedirectError as e:
-            sh.error(str(e))
-            return 1
-        k.sys.execve(prog.main, argv)
-
-    def entry(child):
-        try:
-            yield from apply_redirs(child, node.redirs, save=False)
-        except RedirectError as e:
-            child.error(str(e))
-            return 1
-        k.sys.execve(prog.main, argv)
+        return (yield from _exec(sh, node, prog, argv))
     yield                                      # the fork is a step
-    pid = sh.fork(entry, name.rsplit("/", 1)[-1])
+    pid = sh.fork(lambda child: _exec(child, node, prog, argv), name.rsplit("/", 1)[-1])
     return (yield from wait_pids(sh, [pid]))
+
+
+def _exec(sh, node, prog, argv):
+    """Generator: the command's redirections, then execve() (never returns if they worked)."""
+    if not (yield from redirect_for_good(sh, node.redirs)):
+        return 1
+    sh.k.sys.execve(prog.main, argv)
 
 
 def _not_found(sh, node, name):

@@ -49,6 +49,17 @@ def apply_redirs(sh, redirs, save: bool):
     return saved
 
 
+def redirect_for_good(sh, redirs):
+    """Generator: apply redirections that are never undone (in a forked child, before
+    exec, or `exec >file`); False after printing the error."""
+    try:
+        yield from apply_redirs(sh, redirs, save=False)
+    except RedirectError as e:
+        sh.error(str(e))
+        return False
+    return True
+
+
 def _redirect_one(sys_, fd: int, op: str, target: str) -> None:
     if op in (">&", "<&"):
         if target == "-":
