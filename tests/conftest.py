@@ -10,6 +10,8 @@ from toyos.boot import Kernel
 from toyos.cgroup.memcg_kmem import KMEM_ACCOUNTED_ACTIVATED
 from toyos.config import THREAD_SIZE_ORDER
 from toyos.errno import ENOMEM, KernelError
+from toyos.fs.pipe import Pipe
+from toyos.fs.vfs import RegFile
 from toyos.kernel.sched import PF_KTHREAD
 from toyos.kernel.signal import SIGKILL, kill_something_info
 
@@ -24,6 +26,45 @@ def kernel():
     k.out, k.err = out, err
     k.debug_vm = True                # every invariant after every step (a BUG fails the test)
     return k
+
+
+class BinMachine:
+    """A booted toyos with /bin installed (memory controller off unless `boot` says
+    otherwise) and `files` in /tmp; run() runs one program to its end."""
+
+    def __init__(self, files=None, boot=("cgroup_disable=memory",), settle=0):
+        from shell.bin import install
+        self.out, self.err = [], []
+        self.k = Kernel(mem="64M", stdout=self.out.append, stderr=self.err.append,
+                        boot=list(boot))
+        install(self.k)
+        tmp = self.k.vfs.lookup("/tmp")
+        for name, data in (files or {}).items():
+            tmp.add(name, RegFile(0o644, 0, data))
+        if settle:
+            self.k.run(max_jiffies=settle)
+
+    def start(self, *argv, stdin=None, cwd=None, parent=None):
+        """Spawn program argv[0] (stdin: text fed through a pipe) without running it."""
+        from shell.bin import PROGRAMS
+        files = self.k.console_files()
+        if stdin is not None:
+            pipe = Pipe(self.k)
+            r, w = pipe.ends()
+            pipe.data = stdin
+            w.put()
+            files[0] = r
+        t = self.k.spawn(PROGRAMS[argv[0]], list(argv), files=files, parent=parent)
+        if cwd is not None:
+            t.cwd = cwd
+        return t
+
+    def run(self, *argv, **start_options):
+        """(stdout, stderr, exit status) of one program run to its end."""
+        del self.out[:], self.err[:]
+        t = self.start(*argv, **start_options)
+        self.k.run(until=lambda: t.exit_state != 0)
+        return "".join(self.out), "".join(self.err), t.exit_code >> 8
 
 
 def run_program(k, prog, argv=("prog",), max_jiffies=100000):

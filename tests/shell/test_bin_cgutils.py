@@ -7,8 +7,8 @@ not depend on the memory controller; the last ones use the real one when it is t
 """
 import pytest
 
-from shell.bin import PROGRAMS, install
-from toyos.boot import Kernel
+from conftest import BinMachine
+
 from toyos.errno import EBUSY, EEXIST, EINVAL, ENOENT, EPERM, ESRCH, KernelError
 from toyos.fs.vfs import Dir, SeqFile
 
@@ -73,29 +73,16 @@ class FakeGroup(Dir):
         raise KernelError(EPERM)
 
 
-class Machine:
-    """A booted toyos without the memory controller, with a FakeGroup hierarchy."""
+class Machine(BinMachine):
+    """Without the memory controller and with a FakeGroup hierarchy (fake), or with the
+    real one."""
 
     def __init__(self, fake=True):
-        self.out, self.err = [], []
-        boot = ["cgroup_disable=memory"] if fake else []
-        self.k = Kernel(mem="64M", stdout=self.out.append, stderr=self.err.append, boot=boot)
-        install(self.k)
+        super().__init__(boot=["cgroup_disable=memory"] if fake else [])
         if fake:
             self.root = FakeGroup(self.k)
             self.k.vfs.lookup("/sys/fs/cgroup").entries["memory"] = self.root
         self.k.run(max_jiffies=3)
-
-    def start(self, *argv):
-        t = self.k.spawn(PROGRAMS[argv[0]], list(argv), files=self.k.console_files())
-        return t
-
-    def run(self, *argv):
-        """(stdout, stderr, exit status) of one program run to its end."""
-        del self.out[:], self.err[:]
-        t = self.start(*argv)
-        self.k.run(until=lambda: t.exit_state != 0)
-        return "".join(self.out), "".join(self.err), t.exit_code >> 8
 
     def group(self, path):
         return self.k.vfs.lookup("/sys/fs/cgroup/memory/" + path)

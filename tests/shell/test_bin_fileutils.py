@@ -2,45 +2,22 @@
 coreutils prints them in the C locale (checked against coreutils 9.1)."""
 import pytest
 
-from shell.bin import PROGRAMS, install
-from toyos.boot import Kernel
-from toyos.fs.pipe import Pipe
+from conftest import BinMachine
+
 from toyos.fs.vfs import Dir, RegFile
 
 FILES = {"t": "a b\nc\n", "g": "foo\nbar\n"}
 
 
-class Machine:
-    """A booted toyos with /bin installed and FILES in /tmp; run() runs one program."""
+class Machine(BinMachine):
+    """FILES and dir/sub in /tmp; programs run in /tmp unless told otherwise."""
 
     def __init__(self, files=FILES):
-        self.out, self.err = [], []
-        self.k = Kernel(mem="64M", stdout=self.out.append, stderr=self.err.append,
-                        boot=["cgroup_disable=memory"])
-        install(self.k)
-        tmp = self.k.vfs.lookup("/tmp")
-        for name, data in files.items():
-            tmp.add(name, RegFile(0o644, 0, data))
-        tmp.add("dir", Dir()).add("sub", Dir())
+        super().__init__(files)
+        self.k.vfs.lookup("/tmp").add("dir", Dir()).add("sub", Dir())
 
     def start(self, *argv, stdin=None, cwd="/tmp"):
-        files = self.k.console_files()
-        if stdin is not None:
-            pipe = Pipe(self.k)
-            r, w = pipe.ends()
-            pipe.data = stdin
-            w.put()
-            files[0] = r
-        t = self.k.spawn(PROGRAMS[argv[0]], list(argv), files=files)
-        t.cwd = cwd
-        return t
-
-    def run(self, *argv, stdin=None, cwd="/tmp"):
-        """(stdout, stderr, exit status) of one program run to its end."""
-        del self.out[:], self.err[:]
-        t = self.start(*argv, stdin=stdin, cwd=cwd)
-        self.k.run(until=lambda: t.exit_state != 0)
-        return "".join(self.out), "".join(self.err), t.exit_code >> 8
+        return super().start(*argv, stdin=stdin, cwd=cwd)
 
     def exists(self, path):
         try:

@@ -2,42 +2,24 @@
 messages as GNU grep 3.8 gives them in the C locale (each case checked against it)."""
 import pytest
 
-from shell.bin import PROGRAMS, install
+from conftest import BinMachine
+
 from shell.bin.regex import RegexError, translate
-from toyos.boot import Kernel
-from toyos.fs.pipe import Pipe
-from toyos.fs.vfs import Dir, RegFile
+from toyos.fs.vfs import Dir
 
 G = "foo\nbar\nfoo bar\n(x)\na+b\n"
 ALL = G
 
 
-class Machine:
-    """A booted toyos with /bin installed, /tmp/g and /tmp/t; run() runs one program."""
+class Machine(BinMachine):
+    """/tmp/g, /tmp/t and an empty dir; run() runs grep in /tmp."""
 
     def __init__(self):
-        self.out, self.err = [], []
-        self.k = Kernel(mem="64M", stdout=self.out.append, stderr=self.err.append,
-                        boot=["cgroup_disable=memory"])
-        install(self.k)
-        tmp = self.k.vfs.lookup("/tmp")
-        tmp.add("g", RegFile(0o644, 0, G))
-        tmp.add("t", RegFile(0o644, 0, "a b\nc\n"))
-        tmp.add("dir", Dir())
+        super().__init__({"g": G, "t": "a b\nc\n"})
+        self.k.vfs.lookup("/tmp").add("dir", Dir())
 
     def run(self, *argv, stdin=None):
-        del self.out[:], self.err[:]
-        files = self.k.console_files()
-        if stdin is not None:
-            pipe = Pipe(self.k)
-            r, w = pipe.ends()
-            pipe.data = stdin
-            w.put()
-            files[0] = r
-        t = self.k.spawn(PROGRAMS["grep"], ["grep", *argv], files=files)
-        t.cwd = "/tmp"
-        self.k.run(until=lambda: t.exit_state != 0)
-        return "".join(self.out), "".join(self.err), t.exit_code >> 8
+        return super().run("grep", *argv, stdin=stdin, cwd="/tmp")
 
 
 @pytest.fixture(scope="module")

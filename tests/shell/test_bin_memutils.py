@@ -4,29 +4,13 @@ import re
 
 import pytest
 
-from shell.bin import PROGRAMS, install
-from toyos.boot import Kernel
+from conftest import BinMachine
+
 
 HEADER = "               total        used        free      shared  buff/cache   available\n"
 
 
-class Machine:
-    def __init__(self):
-        self.out, self.err = [], []
-        self.k = Kernel(mem="64M", stdout=self.out.append, stderr=self.err.append,
-                        boot=["cgroup_disable=memory"])
-        install(self.k)
-
-    def start(self, *argv):
-        t = self.k.spawn(PROGRAMS[argv[0]], list(argv), files=self.k.console_files())
-        return t
-
-    def run(self, *argv):
-        del self.out[:], self.err[:]
-        t = self.start(*argv)
-        self.k.run(until=lambda: t.exit_state != 0)
-        return "".join(self.out), "".join(self.err), t.exit_code >> 8
-
+class Machine(BinMachine):
     def memfree_kb(self):
         return int(re.search(r"MemFree:\s+(\d+)", self.k.read_file("/proc/meminfo")).group(1))
 

@@ -2,31 +2,15 @@
 sleep (decimal seconds of virtual time) and dmesg."""
 import pytest
 
-from shell.bin import PROGRAMS, install
-from toyos.boot import Kernel
+from conftest import BinMachine
 
 
-class Machine:
-    """A booted toyos with /bin installed, settled for a few jiffies."""
+
+class Machine(BinMachine):
+    """Settled for a few jiffies (the kthreads asleep) before the first program."""
 
     def __init__(self):
-        self.out, self.err = [], []
-        self.k = Kernel(mem="64M", stdout=self.out.append, stderr=self.err.append,
-                        boot=["cgroup_disable=memory"])
-        install(self.k)
-        self.k.run(max_jiffies=5)
-
-    def start(self, *argv, parent=None):
-        t = self.k.spawn(PROGRAMS[argv[0]], list(argv), files=self.k.console_files(),
-                         parent=parent)
-        return t
-
-    def run(self, *argv):
-        """(stdout, stderr, exit status) of one program run to its end."""
-        del self.out[:], self.err[:]
-        t = self.start(*argv)
-        self.k.run(until=lambda: t.exit_state != 0)
-        return "".join(self.out), "".join(self.err), t.exit_code >> 8
+        super().__init__(settle=5)
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 as GNU coreutils 9 prints them in the C locale (each expectation checked against it)."""
 import pytest
 
-from shell.bin import PROGRAMS, install
-from toyos.boot import Kernel
+from conftest import BinMachine
+
+from shell.bin import PROGRAMS
 from toyos.fs.pipe import Pipe
-from toyos.fs.vfs import Dir, RegFile
+from toyos.fs.vfs import Dir
 
 FILES = {
     "t": "a b\nc\n",
@@ -19,33 +20,15 @@ FILES = {
 }
 
 
-class Machine:
-    """A booted toyos with /bin installed and FILES in /tmp; run() runs one program."""
+class Machine(BinMachine):
+    """FILES and an empty dir in /tmp; programs run in /tmp."""
 
     def __init__(self):
-        self.out, self.err = [], []
-        self.k = Kernel(mem="64M", stdout=self.out.append, stderr=self.err.append,
-                        boot=["cgroup_disable=memory"])
-        install(self.k)
-        tmp = self.k.vfs.lookup("/tmp")
-        for name, data in FILES.items():
-            tmp.add(name, RegFile(0o644, 0, data))
-        tmp.add("dir", Dir())
+        super().__init__(FILES)
+        self.k.vfs.lookup("/tmp").add("dir", Dir())
 
     def run(self, *argv, stdin=None):
-        """(stdout, stderr, exit status) of one program run in /tmp to its end."""
-        del self.out[:], self.err[:]
-        files = self.k.console_files()
-        if stdin is not None:
-            pipe = Pipe(self.k)
-            r, w = pipe.ends()
-            pipe.data = stdin
-            w.put()
-            files[0] = r
-        t = self.k.spawn(PROGRAMS[argv[0]], list(argv), files=files)
-        t.cwd = "/tmp"
-        self.k.run(until=lambda: t.exit_state != 0)
-        return "".join(self.out), "".join(self.err), t.exit_code >> 8
+        return super().run(*argv, stdin=stdin, cwd="/tmp")
 
 
 @pytest.fixture(scope="module")
