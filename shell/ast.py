@@ -6,17 +6,18 @@ Contract between the parser (shell/parser.py) and the interpreter (shell/interp.
 - words are kept structured (see Word) so that quoting decides field splitting
   and pathname-free expansion in the interpreter, not in the parser.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Union
-
 
 # ----------------------------------------------------------------- words
+
 
 @dataclass(frozen=True, slots=True)
 class Lit:
     """Literal text. `quoted` is True for text from '...', \\x escapes and "..." bodies."""
+
     text: str
     quoted: bool = False
 
@@ -28,42 +29,48 @@ class Param:
     `op` is one of None, ':-', '-', ':=', '=', ':+', '+', '#' (length: ${#NAME}).
     `quoted` is True inside "..." (no field splitting; "$@" keeps one field per arg).
     """
+
     name: str
     quoted: bool = False
-    op: Optional[str] = None
-    arg: Optional["Word"] = None
+    op: str | None = None
+    arg: Word | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CmdSub:
     """$(...) or `...`: `body` is the parsed Script of the inside."""
-    body: "Script"
+
+    body: Script
     quoted: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Arith:
     """$((expr)): `expr` is a Word (parameters and $(...) inside are expanded first)."""
-    expr: "Word"
+
+    expr: Word
     quoted: bool = False
 
 
-Part = Union[Lit, Param, CmdSub, Arith]
+Part = Lit | Param | CmdSub | Arith
 
 
 @dataclass(frozen=True, slots=True)
 class Word:
     """One shell word as written: its parts in order. `text` is the source text."""
+
     parts: tuple
     text: str
 
 
 # ------------------------------------------------------------- commands
 
+
 @dataclass(frozen=True, slots=True)
 class Redir:
     """`fd op target`: op in '>', '>>', '<', '>&', '<&'; fd None means the default (1 or 0)."""
-    fd: Optional[int]
+
+    fd: int | None
     op: str
     target: Word
 
@@ -76,29 +83,29 @@ class Assign:
 
 @dataclass(frozen=True, slots=True)
 class SimpleCommand:
-    assigns: tuple   # of Assign, the NAME=value prefixes
-    words: tuple     # of Word; may be empty (assignment- or redirection-only command)
-    redirs: tuple    # of Redir, in source order
+    assigns: tuple  # of Assign, the NAME=value prefixes
+    words: tuple  # of Word; may be empty (assignment- or redirection-only command)
+    redirs: tuple  # of Redir, in source order
     line: int
 
 
 @dataclass(frozen=True, slots=True)
 class Pipeline:
     commands: tuple  # of command nodes, >= 1
-    negated: bool    # leading `!`
+    negated: bool  # leading `!`
     line: int
 
 
 @dataclass(frozen=True, slots=True)
 class AndOr:
     first: Pipeline
-    rest: tuple      # of (op, Pipeline), op in '&&', '||'
+    rest: tuple  # of (op, Pipeline), op in '&&', '||'
     line: int
 
 
 @dataclass(frozen=True, slots=True)
 class CommandList:
-    items: tuple     # of (AndOr, is_async): `a & b; c` -> ((a, True), (b, False), (c, False))
+    items: tuple  # of (AndOr, is_async): `a & b; c` -> ((a, True), (b, False), (c, False))
     line: int
 
 
@@ -118,8 +125,8 @@ class Subshell:
 
 @dataclass(frozen=True, slots=True)
 class If:
-    clauses: tuple   # of (condition CommandList, body CommandList): the if and each elif
-    else_body: Optional[CommandList]
+    clauses: tuple  # of (condition CommandList, body CommandList): the if and each elif
+    else_body: CommandList | None
     redirs: tuple
     line: int
 
@@ -128,7 +135,7 @@ class If:
 class While:
     condition: CommandList
     body: CommandList
-    until: bool      # `until` loops run while the condition fails
+    until: bool  # `until` loops run while the condition fails
     redirs: tuple
     line: int
 
@@ -136,7 +143,7 @@ class While:
 @dataclass(frozen=True, slots=True)
 class For:
     var: str
-    words: Optional[tuple]  # of Word; None means `for x; do` ("$@")
+    words: tuple | None  # of Word; None means `for x; do` ("$@")
     body: CommandList
     redirs: tuple
     line: int
@@ -145,7 +152,7 @@ class For:
 @dataclass(frozen=True, slots=True)
 class Case:
     subject: Word
-    arms: tuple      # of (patterns: tuple of Word, body: CommandList or None)
+    arms: tuple  # of (patterns: tuple of Word, body: CommandList or None)
     redirs: tuple
     line: int
 
@@ -153,11 +160,12 @@ class Case:
 @dataclass(frozen=True, slots=True)
 class FunctionDef:
     name: str
-    body: object     # a compound command node (BraceGroup, Subshell, If, ...)
+    body: object  # a compound command node (BraceGroup, Subshell, If, ...)
     line: int
 
 
 @dataclass(frozen=True, slots=True)
 class Script:
     """A whole program (a script, `sh -c` string or the inside of $(...))."""
+
     body: CommandList

@@ -3,9 +3,10 @@
 Each builtin is a generator `(sh, argv) -> status`. Errors are printed as bash prints
 them (`sh: line N: cd: /x: No such file or directory`).
 """
+
 from toyos.errno import ESRCH, KernelError
-from toyos.kernel.signal import SIGNAMES, SIGTERM, signal_number
 from toyos.kernel.sched import TaskExit
+from toyos.kernel.signal import SIGNAMES, SIGTERM, signal_number
 
 from .printf import format_printf
 from .state import BreakLoop, ContinueLoop, ReturnFromFunction, wait_status_to_exit
@@ -42,6 +43,7 @@ def b_echo(sh, argv):
     text = " ".join(args)
     if escapes:
         from .printf import expand_escapes
+
         text, stop = expand_escapes(text)
         newline &= not stop
     return (yield from _write(sh, "echo", text + ("\n" if newline else "")))
@@ -93,7 +95,7 @@ def b_exit(sh, argv):
     status = sh.status
     if len(argv) > 1:
         n = _int_arg(sh, "exit", argv[1])
-        status = 2 if n is None else n & 0xff
+        status = 2 if n is None else n & 0xFF
     raise TaskExit(status)
     yield
 
@@ -102,7 +104,7 @@ def b_return(sh, argv):
     status = sh.status
     if len(argv) > 1:
         n = _int_arg(sh, "return", argv[1])
-        status = 2 if n is None else n & 0xff
+        status = 2 if n is None else n & 0xFF
     if sh.depth == 0:
         sh.error("return: can only `return' from a function or sourced script")
         return 1
@@ -119,7 +121,7 @@ def _loop_control(sh, argv, exc):
                 sh.error(f"{argv[0]}: {argv[1]}: loop count out of range")
             return 1
     if sh.loops == 0:
-        return 0                         # bash: silently ignored outside loops (POSIX mode)
+        return 0  # bash: silently ignored outside loops (POSIX mode)
     raise exc(min(n, sh.loops))
 
 
@@ -189,7 +191,9 @@ def b_kill(sh, argv):
     if args and args[0] == "--":
         args = args[1:]
     if not args:
-        sh.error("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]")
+        sh.error(
+            "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]"
+        )
         return 2
     return _kill_pids(sh, args, sig)
 
@@ -234,7 +238,7 @@ def b_sleep(sh, argv):
 def parse_interval(text: str):
     """`1.5`, `2s`, `1m`, `0.5h` -> milliseconds (GNU sleep's units); None if invalid."""
     units = {"s": 1000, "m": 60000, "h": 3600000, "d": 86400000}
-    mult = units.get(text[-1:], None)
+    mult = units.get(text[-1:])
     num = text[:-1] if mult else text
     try:
         value = float(num)
@@ -288,8 +292,11 @@ def b_read(sh, argv):
 def _assign_fields(sh, names, line):
     fields = line.split(None, len(names) - 1) if names[-1] != "REPLY" or len(names) > 1 else [line]
     for i, name in enumerate(names):
-        sh.vars[name] = fields[i].strip() if i < len(fields) and len(names) > 1 else (
-            fields[i] if i < len(fields) else "")
+        sh.vars[name] = (
+            fields[i].strip()
+            if i < len(fields) and len(names) > 1
+            else (fields[i] if i < len(fields) else "")
+        )
 
 
 def b_export(sh, argv):
@@ -338,7 +345,7 @@ def b_set(sh, argv):
 
 def b_exec(sh, argv):
     if len(argv) == 1:
-        return 0                         # redirections stay: the caller did not save them
+        return 0  # redirections stay: the caller did not save them
     prog = sh.k.sys.find_program(argv[1])
     if prog is None:
         sh.error(f"{argv[1]}: not found")
@@ -349,6 +356,7 @@ def b_exec(sh, argv):
 
 def b_source(sh, argv):
     from .script import run_text
+
     if len(argv) < 2:
         sh.error(f"{argv[0]}: filename argument required")
         return 2
@@ -396,16 +404,37 @@ def b_type(sh, argv):
 
 def b_jobs(sh, argv):
     sh.reap_jobs()
-    lines = [f"[{i}]  Running                 {cmd} &\n"
-             for i, (pid, cmd) in enumerate(sh.jobs.items(), 1)]
+    lines = [
+        f"[{i}]  Running                 {cmd} &\n"
+        for i, (pid, cmd) in enumerate(sh.jobs.items(), 1)
+    ]
     return (yield from _write(sh, "jobs", "".join(lines)))
 
 
 BUILTINS = {
-    ":": b_true, "true": b_true, "false": b_false, "echo": b_echo, "printf": b_printf,
-    "cd": b_cd, "pwd": b_pwd, "exit": b_exit, "return": b_return, "break": b_break,
-    "continue": b_continue, "wait": b_wait, "kill": b_kill, "sleep": b_sleep,
-    "test": b_test, "[": b_test, "read": b_read, "export": b_export, "unset": b_unset,
-    "set": b_set, "exec": b_exec, ".": b_source, "source": b_source, "type": b_type,
+    ":": b_true,
+    "true": b_true,
+    "false": b_false,
+    "echo": b_echo,
+    "printf": b_printf,
+    "cd": b_cd,
+    "pwd": b_pwd,
+    "exit": b_exit,
+    "return": b_return,
+    "break": b_break,
+    "continue": b_continue,
+    "wait": b_wait,
+    "kill": b_kill,
+    "sleep": b_sleep,
+    "test": b_test,
+    "[": b_test,
+    "read": b_read,
+    "export": b_export,
+    "unset": b_unset,
+    "set": b_set,
+    "exec": b_exec,
+    ".": b_source,
+    "source": b_source,
+    "type": b_type,
     "jobs": b_jobs,
 }

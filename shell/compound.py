@@ -4,6 +4,7 @@ Each `do_<Node>` returns the generator that runs the node (see interp.run); loop
 spend a step per iteration and turn `break N` / `continue N` into exceptions that
 unwind N loops. Redirections on a compound command stay in effect for its whole body.
 """
+
 import fnmatch
 
 from .expand import ExpansionError, expand_word, expand_words
@@ -38,6 +39,7 @@ def do_Subshell(sh, node, tail):
         if not (yield from redirect_for_good(child, node.redirs)):
             return 1
         return (yield from run(child, node.body, True))
+
     yield
     pid = sh.fork(entry, "sh")
     return (yield from wait_pids(sh, [pid]))
@@ -66,7 +68,7 @@ def _while_body(sh, node):
     sh.loops += 1
     try:
         while True:
-            yield                              # one loop iteration is a step
+            yield  # one loop iteration is a step
             cond = yield from run(sh, node.condition)
             if (cond == 0) == node.until:
                 break

@@ -5,6 +5,7 @@ pipe. Quoting decides splitting: text from quotes is kept whole; unquoted result
 expansions are split on IFS; `"$@"` gives one field per positional parameter.
 Pathname expansion (globbing) applies to unquoted `*`, `?` and `[` in the result.
 """
+
 import fnmatch
 
 from toyos.errno import KernelError
@@ -125,6 +126,7 @@ def _expand_part(sh, part):
         return (yield from sh.command_substitution(part.body))
     if kind is Arith:
         from . import arith
+
         expr = (yield from expand_word(sh, part.expr, split=False))[0]
         try:
             return str(arith.evaluate(expr, sh.get_var, sh.set_arith_var))
@@ -140,7 +142,7 @@ def _expand_param(sh, part):
         if value is None and sh.nounset and name not in ("@", "*"):
             raise ExpansionError(f"{name}: unbound variable")
         return value or ""
-    if op == "#" and part.arg is None:       # ${#x}: the length; ${x#pat} trims below
+    if op == "#" and part.arg is None:  # ${#x}: the length; ${x#pat} trims below
         return str(len(value or ""))
     unset = value is None or (op.startswith(":") and value == "")
     base = op.lstrip(":")

@@ -1,4 +1,5 @@
 """Pathname expansion (bash's glob.c, scaled down): `*`, `?` and `[...]` per path component."""
+
 import fnmatch
 
 from toyos.errno import KernelError

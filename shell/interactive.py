@@ -5,6 +5,7 @@ host shows the prompt and reads a line. Ctrl-C while tasks run sends SIGINT to t
 foreground job (or interrupts the shell's own command); at the prompt it discards the
 line. Ctrl-D at the prompt ends the shell with status 0.
 """
+
 import signal
 import sys
 
@@ -23,19 +24,22 @@ def interactive_session(k, timeout=None) -> int:
     f_in = k.vfs.open_inode(tty.dev, 0)
     f_out = k.vfs.open_inode(tty.dev, 1)
     f_err = k.vfs.open_inode(type(tty.dev)(None, _writer(sys.stderr)), 1)
-    task = k.spawn(lambda kk, argv: interactive_main(kk, argv, tty), ["sh"],
-                   files=[f_in, f_out, f_err])
+    task = k.spawn(
+        lambda kk, argv: interactive_main(kk, argv, tty), ["sh"], files=[f_in, f_out, f_err]
+    )
     deadline = None if timeout is None else int(timeout * 1000)
     ctrl_c = []
 
     def on_sigint(signum, frame):
-        ctrl_c.append(1)              # acted on between steps: never mid-step
+        ctrl_c.append(1)  # acted on between steps: never mid-step
 
     while not task.exit_state:
         old = signal.signal(signal.SIGINT, on_sigint)
         try:
-            result = k.run(until=lambda: task.exit_state != 0 or tty.waiting is not None
-                           or bool(ctrl_c), deadline=deadline)
+            result = k.run(
+                until=lambda: task.exit_state != 0 or tty.waiting is not None or bool(ctrl_c),
+                deadline=deadline,
+            )
         finally:
             signal.signal(signal.SIGINT, old)
         if ctrl_c:
@@ -51,7 +55,7 @@ def interactive_session(k, timeout=None) -> int:
             _read_line(tty)
     sys.stdout.flush()
     st = task.exit_code
-    return 128 + (st & 0x7f) if st & 0x7f else st >> 8
+    return 128 + (st & 0x7F) if st & 0x7F else st >> 8
 
 
 def _writer(stream):

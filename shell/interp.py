@@ -8,6 +8,7 @@ copy of the shell's variables); builtins and functions in the foreground run in 
 shell's own process; the last simple command of a forked child (`tail`) is exec'd in
 place. `a | b &` forks its elements straight from the shell.
 """
+
 from toyos.config import MAX_FUNC_NESTING
 from toyos.errno import KernelError
 from toyos.kernel.signal import SIGINT
@@ -36,7 +37,7 @@ def do_CommandList(sh, node, tail):
             status = yield from run_async(sh, andor)
         elif andor.rest or len(andor.first.commands) > 1 or andor.first.negated:
             status = yield from do_AndOr(sh, andor, tail and i == last)
-        else:                                  # one plain command: skip two frames
+        else:  # one plain command: skip two frames
             cmd = andor.first.commands[0]
             status = yield from DISPATCH[type(cmd)](sh, cmd, tail and i == last)
         sh.status = status
@@ -75,7 +76,7 @@ def spawn_pipeline(sh, commands):
         r = w = None
         if i < last:
             r, w = sys_.pipe()
-        yield                                  # the fork is a step
+        yield  # the fork is a step
         try:
             pids.append(sh.fork(_pipeline_child(cmd, prev_read, w, r), "sh"))
         except BaseException:
@@ -103,6 +104,7 @@ def _pipeline_child(cmd, in_fd, out_fd, other_fd):
         if other_fd is not None:
             sys_.close(other_fd)
         return (yield from run(child, cmd, True))
+
     return entry
 
 
@@ -111,7 +113,7 @@ def wait_pids(sh, pids):
     status = 0
     sh.fg_pids = pids
     tty = sh.tty
-    if tty is not None and tty.interrupt:      # Ctrl-C came before the job's first step
+    if tty is not None and tty.interrupt:  # Ctrl-C came before the job's first step
         tty.interrupt = False
         for pid in pids:
             sh.k.sys.kill(pid, SIGINT)
@@ -148,8 +150,9 @@ def run_async(sh, andor):
 
 # ---------------------------------------------------------- simple commands
 
+
 def do_SimpleCommand(sh, node, tail):
-    yield                                      # a simple command is one step
+    yield  # a simple command is one step
     sh.line = node.line
     if sh.jobs:
         sh.reap_jobs()
@@ -169,7 +172,7 @@ def do_SimpleCommand(sh, node, tail):
     name = argv[0]
     func = sh.funcs.get(name)
     if func is not None:
-        if not node.redirs and not assigns:    # the common case: one frame less per call
+        if not node.redirs and not assigns:  # the common case: one frame less per call
             return (yield from call_function(sh, func, argv))
         return (yield from _in_shell(sh, node, call_function(sh, func, argv), assigns))
     if name == "exec" and len(argv) == 1:
@@ -235,7 +238,7 @@ def run_external(sh, node, argv, tail):
         return (yield from _not_found(sh, node, name))
     if tail and sh.subshell:
         return (yield from _exec(sh, node, prog, argv))
-    yield                                      # the fork is a step
+    yield  # the fork is a step
     pid = sh.fork(lambda child: _exec(child, node, prog, argv), name.rsplit("/", 1)[-1])
     return (yield from wait_pids(sh, [pid]))
 
@@ -290,6 +293,7 @@ def command_substitution(sh, body):
         sys_.close(w)
         sys_.close(r)
         return (yield from run(child, body, True))
+
     yield
     try:
         pid = sh.fork(entry, "sh")
@@ -319,30 +323,48 @@ def do_Script(sh, node, tail):
     return do_CommandList(sh, node.body, tail)
 
 
-from .compound import (do_BraceGroup, do_Case, do_For, do_If,  # noqa: E402  (they call run())
-                       do_Subshell, do_While)
+# compound.py calls back into run(): the one place this cycle is wired.
+from .compound import (  # noqa: E402
+    do_BraceGroup,
+    do_Case,
+    do_For,
+    do_If,
+    do_Subshell,
+    do_While,
+)
 
 DISPATCH = {
-    ast.CommandList: do_CommandList, ast.AndOr: do_AndOr, ast.Pipeline: do_Pipeline,
-    ast.SimpleCommand: do_SimpleCommand, ast.BraceGroup: do_BraceGroup,
-    ast.Subshell: do_Subshell, ast.If: do_If, ast.While: do_While, ast.For: do_For,
-    ast.Case: do_Case, ast.FunctionDef: do_FunctionDef, ast.Script: do_Script,
+    ast.CommandList: do_CommandList,
+    ast.AndOr: do_AndOr,
+    ast.Pipeline: do_Pipeline,
+    ast.SimpleCommand: do_SimpleCommand,
+    ast.BraceGroup: do_BraceGroup,
+    ast.Subshell: do_Subshell,
+    ast.If: do_If,
+    ast.While: do_While,
+    ast.For: do_For,
+    ast.Case: do_Case,
+    ast.FunctionDef: do_FunctionDef,
+    ast.Script: do_Script,
 }
 
 
 # ------------------------------------------------------------ command text
 
+
 def command_text(node) -> str:
     """Source-like text of a command, for job messages (`PID Killed   CMD`)."""
     t = type(node)
     if t is ast.SimpleCommand:
-        return " ".join([f"{a.name}={a.value.text}" for a in node.assigns] +
-                        [w.text for w in node.words])
+        return " ".join(
+            [f"{a.name}={a.value.text}" for a in node.assigns] + [w.text for w in node.words]
+        )
     if t is ast.Pipeline:
         return ("! " if node.negated else "") + " | ".join(command_text(c) for c in node.commands)
     if t is ast.AndOr:
-        return " ".join([command_text(node.first)] +
-                        [f"{op} {command_text(p)}" for op, p in node.rest])
+        return " ".join(
+            [command_text(node.first)] + [f"{op} {command_text(p)}" for op, p in node.rest]
+        )
     if t is ast.CommandList:
         return "; ".join(command_text(a) + (" &" if bg else "") for a, bg in node.items)
     if t is ast.BraceGroup:

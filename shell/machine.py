@@ -1,4 +1,5 @@
 """Boot a machine with the userland installed: /bin programs and /bin/sh (used by the CLI and tests)."""
+
 import sys
 
 from toyos.boot import Kernel, register_program
@@ -13,6 +14,7 @@ def boot(mem="256M", cpus: int = 2, seed: int = 0, boot=(), stdout=None, stderr=
     k = Kernel(mem=mem, cpus=cpus, seed=seed, boot=boot, stdout=stdout, stderr=stderr)
     try:
         from .bin import install
+
         install(k)
     except ImportError:
         pass
@@ -28,11 +30,11 @@ def script_main(text: str, arg0: str, params):
     def main(k, argv):
         sh = Shell(k, arg0, params)
         return (yield from run_text(sh, text))
+
     return main
 
 
-def run_script(text: str, mem="256M", cpus=2, seed=0, boot=(), timeout=None, arg0="sh",
-               params=()):
+def run_script(text: str, mem="256M", cpus=2, seed=0, boot=(), timeout=None, arg0="sh", params=()):
     """Run a script to completion on a fresh machine: (status, stdout, stderr, kernel).
 
     status is the script's exit status, or 124 when `timeout` (virtual seconds) ran out.
@@ -46,7 +48,7 @@ def run_script(text: str, mem="256M", cpus=2, seed=0, boot=(), timeout=None, arg
         status = 124
     elif task.exit_state:
         st = task.exit_code
-        status = 128 + (st & 0x7f) if st & 0x7f else st >> 8
+        status = 128 + (st & 0x7F) if st & 0x7F else st >> 8
     else:
         status = 124
     return status, "".join(out), "".join(err), k

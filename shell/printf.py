@@ -1,9 +1,20 @@
 """printf(1) formatting and echo -e escapes (bash's printf.def), scaled down."""
+
 import re
 
 _SPEC = re.compile(r"%([-+ #0]*)(\*|\d+)?(?:\.(\*|\d+))?([diouxXcsbfeEgG%])")
-_ESCAPES = {"n": "\n", "t": "\t", "\\": "\\", "a": "\a", "b": "\b", "f": "\f", "r": "\r",
-            "v": "\v", "e": "\x1b", "E": "\x1b"}
+_ESCAPES = {
+    "n": "\n",
+    "t": "\t",
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "f": "\f",
+    "r": "\r",
+    "v": "\v",
+    "e": "\x1b",
+    "E": "\x1b",
+}
 
 
 def expand_escapes(text: str, octal_prefix_zero: bool = True):
@@ -25,7 +36,7 @@ def expand_escapes(text: str, octal_prefix_zero: bool = True):
             j = i + 2
             while j < n and j < i + 5 and text[j] in "01234567":
                 j += 1
-            out.append(chr(int(text[i + 2:j] or "0", 8) & 0xff))
+            out.append(chr(int(text[i + 2 : j] or "0", 8) & 0xFF))
             i = j
         else:
             out.append("\\" + nxt)
@@ -47,8 +58,12 @@ def _num(arg: str, errors: list) -> int:
 
 
 def _one(conv: str, flags: str, width, prec, arg: str, errors: list) -> str:
-    spec = "%" + flags + (str(width) if width is not None else "") + (
-        f".{prec}" if prec is not None else "")
+    spec = (
+        "%"
+        + flags
+        + (str(width) if width is not None else "")
+        + (f".{prec}" if prec is not None else "")
+    )
     if conv == "s":
         return (spec + "s") % arg
     if conv == "b":
@@ -73,7 +88,7 @@ def format_printf(fmt: str, args: list):
         consumed = False
         pos = 0
         for m in _SPEC.finditer(fmt):
-            out.append(fmt[pos:m.start()])
+            out.append(fmt[pos : m.start()])
             pos = m.end()
             flags, width, prec, conv = m.groups()
             if conv == "%":

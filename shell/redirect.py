@@ -4,6 +4,7 @@
 fd table as the previous ones left it. For builtins and functions run in the shell's
 own process the original fds are first saved above fd 10 and restored afterwards.
 """
+
 from toyos.errno import KernelError
 
 from .expand import ExpansionError, expand_word
@@ -67,7 +68,7 @@ def _redirect_one(sys_, fd: int, op: str, target: str) -> None:
                 sys_.close(fd)
             return
         if not target.isdigit():
-            if op == ">&":                       # `>&file`: stdout and stderr to a file
+            if op == ">&":  # `>&file`: stdout and stderr to a file
                 _redirect_one(sys_, 1, ">", target)
                 sys_.dup2(1, 2)
                 return

@@ -4,6 +4,7 @@ A script is read and run one complete command at a time, as bash does: commands
 before a syntax error have run; the error ends the script with status 2. A failed
 fork ends a non-interactive shell at once with status 254.
 """
+
 from toyos.errno import KernelError
 from toyos.kernel.sched import TaskExit
 from toyos.kernel.signal import SIGINT
@@ -82,7 +83,7 @@ def interactive_main(k, argv, tty):
     while True:
         text = yield from _read_command(sh, tty)
         if text is None:
-            return 0                          # Ctrl-D
+            return 0  # Ctrl-D
         if not text.strip():
             continue
         yield from run_interactive(sh, text)
@@ -93,11 +94,11 @@ def _read_command(sh, tty):
     text = ""
     while True:
         line = yield from tty.read(sh.k.current, 0, prompt_of(sh) if not text else "> ")
-        if line is None:                      # Ctrl-C at the prompt
+        if line is None:  # Ctrl-C at the prompt
             sh.status = 130
             return ""
         if line == "":
-            return None if not text else text
+            return text if text else None
         text += line
         try:
             parse(text)

@@ -4,6 +4,7 @@
 parameters, `$?`, `$!`, `$$`, and the background jobs; and the control-flow exceptions
 (break, continue, return, fork failure) that unwind the interpreter's generators.
 """
+
 from toyos.errno import EAGAIN, KernelError
 from toyos.kernel.signal import SIGDESCR, SIGINT, SIGPIPE, SIGTERM
 
@@ -41,20 +42,40 @@ class CommandFailed(Exception):
         self.status = status
 
 
-NO_JOBS = {}     # shared empty table: never mutated (add_job / note_job_done replace it)
+NO_JOBS = {}  # shared empty table: never mutated (add_job / note_job_done replace it)
 
 
 def wait_status_to_exit(status: int) -> int:
     """WIFSIGNALED -> 128 + signal, else WEXITSTATUS."""
-    sig = status & 0x7f
-    return 128 + sig if sig else (status >> 8) & 0xff
+    sig = status & 0x7F
+    return 128 + sig if sig else (status >> 8) & 0xFF
 
 
 class Shell:
     """One shell process's state. A forked child gets a copy (`clone()`)."""
-    __slots__ = ("k", "vars", "exported", "funcs", "funcs_shared", "params", "arg0", "status",
-                 "last_bg", "top_pid", "interactive", "depth", "line", "jobs", "job_status",
-                 "subshell", "loops", "nounset", "tty", "fg_pids")
+
+    __slots__ = (
+        "k",
+        "vars",
+        "exported",
+        "funcs",
+        "funcs_shared",
+        "params",
+        "arg0",
+        "status",
+        "last_bg",
+        "top_pid",
+        "interactive",
+        "depth",
+        "line",
+        "jobs",
+        "job_status",
+        "subshell",
+        "loops",
+        "nounset",
+        "tty",
+        "fg_pids",
+    )
 
     def __init__(self, k, arg0: str = "sh", params=(), interactive: bool = False):
         self.k = k
@@ -72,8 +93,8 @@ class Shell:
         self.interactive = interactive
         self.depth = 0
         self.line = 0
-        self.jobs = NO_JOBS          # pid -> command text of background jobs
-        self.job_status = NO_JOBS    # pid -> exit status of reaped background jobs
+        self.jobs = NO_JOBS  # pid -> command text of background jobs
+        self.job_status = NO_JOBS  # pid -> exit status of reaped background jobs
         self.subshell = False
         self.loops = 0
         self.nounset = False
@@ -148,11 +169,13 @@ class Shell:
     def command_substitution(self, body):
         """Generator: the output of `$(body)` with trailing newlines removed (interp.py)."""
         from .interp import command_substitution
+
         return command_substitution(self, body)
 
     def glob(self, pattern: str) -> list:
         """Pathname expansion over the VFS, sorted; [] when nothing matches."""
         from .globbing import glob
+
         return glob(self.k, pattern)
 
     # -------------------------------------------------------------- output
@@ -200,7 +223,7 @@ class Shell:
         if self.job_status is NO_JOBS:
             self.job_status = {}
         self.job_status[pid] = code
-        sig = status & 0x7f
+        sig = status & 0x7F
         if sig and sig not in (SIGINT, SIGTERM, SIGPIPE) and cmd is not None:
             self.error(f"{pid} {SIGDESCR.get(sig, f'Signal {sig}')}   {cmd}")
 
@@ -231,7 +254,7 @@ class Shell:
 
 def _child(sh, entry):
     """The body of a forked shell child: run, then exit with the status."""
-    if sh.tty is not None:                     # children of an interactive shell take SIGINT
+    if sh.tty is not None:  # children of an interactive shell take SIGINT
         sh.k.current.sig_ignored &= ~(1 << SIGINT)
         sh.tty = None
     try:
@@ -245,5 +268,3 @@ def _child(sh, entry):
     except CommandFailed as c:
         status = c.status
     return status
-
-

@@ -1,4 +1,5 @@
 """test / [ (bash's test.c): file, string and integer tests with ! -a -o and parentheses."""
+
 from toyos.errno import KernelError
 from toyos.fs.vfs import Dir, Program, RegFile
 
@@ -51,8 +52,9 @@ def _binary(op: str, a: str, b: str) -> bool:
     if op == ">":
         return a > b
     x, y = _int(a), _int(b)
-    return {"-eq": x == y, "-ne": x != y, "-lt": x < y, "-le": x <= y,
-            "-gt": x > y, "-ge": x >= y}[op]
+    return {"-eq": x == y, "-ne": x != y, "-lt": x < y, "-le": x <= y, "-gt": x > y, "-ge": x >= y}[
+        op
+    ]
 
 
 def evaluate_test(k, args: list) -> bool:

@@ -2,6 +2,7 @@
 the simulated processes. A reader blocks until the host pushes a line; the host sees
 `waiting` and the prompt to show, and pushes lines, EOF (Ctrl-D) or an interrupt (Ctrl-C).
 """
+
 from collections import deque
 
 from toyos.fs.vfs import CharDev
@@ -15,9 +16,9 @@ class TTY:
         self.lines = deque()
         self.eof = False
         self.prompt = ""
-        self.waiting = None          # the task blocked reading, if any
-        self.interrupt = False       # Ctrl-C seen while the shell itself was running
-        self.cancelled = False       # Ctrl-C at the prompt: the line is discarded
+        self.waiting = None  # the task blocked reading, if any
+        self.interrupt = False  # Ctrl-C seen while the shell itself was running
+        self.cancelled = False  # Ctrl-C at the prompt: the line is discarded
         self.dev = CharDev(self.read, write_out, mode=0o620)
 
     def push(self, line: str) -> None:

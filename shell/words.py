@@ -8,24 +8,25 @@ A word runs until an unquoted blank or metacharacter (`|&;<>()` newline), but qu
 and adjacent Lits of one kind are merged. A `$(...)` body is parsed here, recursively,
 so its syntax errors surface while the command that holds it is read, as in bash.
 """
+
 from __future__ import annotations
 
 import re
 
 from shell import ast
-from shell import parser as _parser   # circular on purpose: the lexer and parse() live there
+from shell import parser as _parser  # circular on purpose: the lexer and parse() live there
 
-_META = frozenset(' \t\n|&;<>()')
-_PLAIN = re.compile(r"[^ \t\n|&;<>()'\"\\$`]+")        # a run that needs no second look
-_LIT_RUN = re.compile(r"[^'\"\\$`]+")                # unquoted literal run inside a word
-_DQ_RUN = re.compile(r'[^"\\$`]+')                   # literal run inside "..."
-_NAME = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
-_SPECIAL = frozenset('@*#?$!-0123456789')
+_META = frozenset(" \t\n|&;<>()")
+_PLAIN = re.compile(r"[^ \t\n|&;<>()'\"\\$`]+")  # a run that needs no second look
+_LIT_RUN = re.compile(r"[^'\"\\$`]+")  # unquoted literal run inside a word
+_DQ_RUN = re.compile(r'[^"\\$`]+')  # literal run inside "..."
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_SPECIAL = frozenset("@*#?$!-0123456789")
 # ${NAME<op>word}, longest first. ast.Param documents the first six and '#' for ${#NAME};
 # the rest (error if unset, trim a pattern) are what shell/expand.py also handles.
 # '#' with an arg is ${NAME#pattern}, '#' without one is the length ${#NAME}.
-_PARAM_OPS = (':-', ':=', ':+', ':?', '##', '%%', '-', '=', '+', '?', '#', '%')
-_CACHE: dict[str, ast.Word] = {}                      # plain words are immutable and common
+_PARAM_OPS = (":-", ":=", ":+", ":?", "##", "%%", "-", "=", "+", "?", "#", "%")
+_CACHE: dict[str, ast.Word] = {}  # plain words are immutable and common
 
 
 class Unclosed(Exception):
@@ -38,6 +39,7 @@ class Unclosed(Exception):
 
 
 # ------------------------------------------------------------ where words end
+
 
 def scan_word(text: str, i: int) -> int:
     """Return the index just past the word that starts at text[i]."""
@@ -64,11 +66,11 @@ def _skip(text: str, i: int) -> int:
         return j + 1
     if c == '"':
         return _skip_dquote(text, i)
-    if c == '\\':
-        return min(i + 2, len(text))   # a lone backslash at the very end is literal
-    if c == '$':
+    if c == "\\":
+        return min(i + 2, len(text))  # a lone backslash at the very end is literal
+    if c == "$":
         return _skip_dollar(text, i)
-    if c == '`':
+    if c == "`":
         return _skip_backquote(text, i)
     return i + 1
 
@@ -83,7 +85,7 @@ def _skip_dquote(text: str, i: int) -> int:
         c = text[j]
         if c == '"':
             return j + 1
-        j = j + 2 if c == '\\' else _skip(text, j)
+        j = j + 2 if c == "\\" else _skip(text, j)
     raise Unclosed('"', i)
 
 
@@ -91,29 +93,29 @@ def _skip_backquote(text: str, i: int) -> int:
     n, j = len(text), i + 1
     while j < n:
         c = text[j]
-        if c == '`':
+        if c == "`":
             return j + 1
-        j += 2 if c == '\\' else 1
-    raise Unclosed('`', i)
+        j += 2 if c == "\\" else 1
+    raise Unclosed("`", i)
 
 
 def _skip_dollar(text: str, i: int) -> int:
     """Skip `$...`: returns i + 1 when the `$` starts no expansion (a literal `$`)."""
-    nxt = text[i + 1:i + 2]
-    if nxt == '(':
-        if text.startswith('((', i + 1):
+    nxt = text[i + 1 : i + 2]
+    if nxt == "(":
+        if text.startswith("((", i + 1):
             end = skip_arith(text, i + 3)
             if end is not None:
                 return end
             try:
                 return _parser.scan_cmdsub(text, i + 2)
             except Unclosed:
-                raise Unclosed(')', i) from None   # bash blames the $(( line
+                raise Unclosed(")", i) from None  # bash blames the $(( line
         return _parser.scan_cmdsub(text, i + 2)
-    if nxt == '{':
+    if nxt == "{":
         return _skip_braces(text, i)
     if nxt and nxt in _SPECIAL:
-        return i + 2                             # $1 $# $? ...: one character ($10 is $1 0)
+        return i + 2  # $1 $# $? ...: one character ($10 is $1 0)
     m = _NAME.match(text, i + 1)
     return m.end() if m else i + 1
 
@@ -124,37 +126,39 @@ def skip_arith(text: str, j: int) -> int | None:
     n, depth, start = len(text), 0, j
     while j < n:
         c = text[j]
-        if c == '(':
+        if c == "(":
             depth += 1
-        elif c == ')':
+        elif c == ")":
             if depth == 0:
-                return j + 2 if text.startswith(')', j + 1) else None
+                return j + 2 if text.startswith(")", j + 1) else None
             depth -= 1
-        elif c in '\'"\\$`':
+        elif c in "'\"\\$`":
             j = _skip(text, j)
             continue
         j += 1
-    raise Unclosed(')', start)
+    raise Unclosed(")", start)
 
 
 def _skip_braces(text: str, i: int) -> int:
     n, j = len(text), i + 2
     while j < n:
         c = text[j]
-        if c == '}':
+        if c == "}":
             return j + 1
-        if c in '\'"\\$`':
+        if c in "'\"\\$`":
             j = _skip(text, j)
         else:
             j += 1
-    raise Unclosed('}', i)
+    raise Unclosed("}", i)
 
 
 # -------------------------------------------------------- what words mean
 
+
 class _Parts:
     """Accumulates a word's parts, merging adjacent literals of the same kind."""
-    __slots__ = ('parts',)
+
+    __slots__ = ("parts",)
 
     def __init__(self):
         self.parts = []
@@ -188,7 +192,7 @@ def build_word(raw: str, line: int) -> ast.Word:
 
 def build_assign(raw: str, line: int) -> ast.Assign:
     """NAME=value: the lexer only types a word ASSIGNMENT_WORD when it starts so."""
-    name, _, value = raw.partition('=')
+    name, _, value = raw.partition("=")
     return ast.Assign(name, build_word(value, line))
 
 
@@ -201,15 +205,15 @@ def _unquoted(raw: str, i: int, end: int, line: int, out: _Parts) -> None:
             i = m.end()
             continue
         c = raw[i]
-        if c == '\\':
+        if c == "\\":
             if i + 1 == end:
-                out.lit('\\', True)               # bash keeps a backslash at end of input
-            elif raw[i + 1] != '\n':              # backslash-newline joins lines: drop it
+                out.lit("\\", True)  # bash keeps a backslash at end of input
+            elif raw[i + 1] != "\n":  # backslash-newline joins lines: drop it
                 out.lit(raw[i + 1], True)
             i += 2
         elif c == "'":
             j = raw.index("'", i + 1)
-            out.lit(raw[i + 1:j], True)
+            out.lit(raw[i + 1 : j], True)
             i = j + 1
         elif c == '"':
             j = _skip_dquote(raw, i)
@@ -229,51 +233,52 @@ def _dquoted(raw: str, i: int, end: int, line: int, out: _Parts) -> None:
             i = m.end()
             continue
         c = raw[i]
-        if c == '\\':
-            nxt = raw[i + 1:i + 2]
+        if c == "\\":
+            nxt = raw[i + 1 : i + 2]
             if nxt and nxt in '$`"\\':
                 out.lit(nxt, True)
-            elif nxt != '\n':
-                out.lit('\\' + nxt, True)
+            elif nxt != "\n":
+                out.lit("\\" + nxt, True)
             i += 2
         else:
             i = _expansion(raw, i, True, line, out)
     if len(out.parts) == count:
-        out.lit('', True)   # "" is still a (quoted, empty) word
+        out.lit("", True)  # "" is still a (quoted, empty) word
 
 
 def _line_at(raw: str, i: int, line: int) -> int:
-    return line + raw.count('\n', 0, i)
+    return line + raw.count("\n", 0, i)
 
 
 def _expansion(raw: str, i: int, quoted: bool, line: int, out: _Parts) -> int:
     """Add the $... or `...` expansion at raw[i]; return the index after it."""
     j = _skip(raw, i)
-    if raw[i] == '`':
-        body = _parser.parse_substitution(_unbackquote(raw[i + 1:j - 1], quoted),
-                                          _line_at(raw, i, line))
+    if raw[i] == "`":
+        body = _parser.parse_substitution(
+            _unbackquote(raw[i + 1 : j - 1], quoted), _line_at(raw, i, line)
+        )
         out.add(ast.CmdSub(body, quoted))
     elif j == i + 1:
-        if quoted or raw[i + 1:i + 2] != '"':   # bash drops the $ of $"..." (locale text)
-            out.lit('$', quoted)
-    elif raw.startswith('$((', i) and raw.startswith('))', j - 2) and \
-            skip_arith(raw, i + 3) == j:
-        out.add(ast.Arith(_arith_word(raw[i + 3:j - 2], _line_at(raw, i, line)), quoted))
-    elif raw[i + 1] == '(':
-        body = _parser.parse_substitution(raw[i + 2:j - 1], _line_at(raw, i, line))
+        if quoted or raw[i + 1 : i + 2] != '"':  # bash drops the $ of $"..." (locale text)
+            out.lit("$", quoted)
+    elif raw.startswith("$((", i) and raw.startswith("))", j - 2) and skip_arith(raw, i + 3) == j:
+        out.add(ast.Arith(_arith_word(raw[i + 3 : j - 2], _line_at(raw, i, line)), quoted))
+    elif raw[i + 1] == "(":
+        body = _parser.parse_substitution(raw[i + 2 : j - 1], _line_at(raw, i, line))
         out.add(ast.CmdSub(body, quoted))
-    elif raw[i + 1] == '{':
+    elif raw[i + 1] == "{":
         out.add(_braced(raw[i:j], quoted, _line_at(raw, i, line)))
     else:
-        out.add(ast.Param(raw[i + 1:j], quoted))
+        out.add(ast.Param(raw[i + 1 : j], quoted))
     return j
 
 
 def _unbackquote(text: str, quoted: bool) -> str:
     """Inside `...`, a backslash quotes only $ ` \\ (and " within double quotes)."""
-    keep = '$`\\"' if quoted else '$`\\'
-    return re.sub(r'\\(.)', lambda m: m.group(1) if m.group(1) in keep else m.group(0),
-                  text, flags=re.S)
+    keep = '$`\\"' if quoted else "$`\\"
+    return re.sub(
+        r"\\(.)", lambda m: m.group(1) if m.group(1) in keep else m.group(0), text, flags=re.S
+    )
 
 
 def _arith_word(inside: str, line: int) -> ast.Word:
@@ -287,27 +292,26 @@ def _arith_word(inside: str, line: int) -> ast.Word:
 def _braced(text: str, quoted: bool, line: int) -> ast.Param:
     """${NAME}, ${#NAME} and ${NAME<op>word}; other forms are a bad substitution."""
     inner = text[2:-1]
-    if inner.startswith('#') and len(inner) > 1 and _is_param(inner[1:]):
-        return ast.Param(inner[1:], quoted, '#')
+    if inner.startswith("#") and len(inner) > 1 and _is_param(inner[1:]):
+        return ast.Param(inner[1:], quoted, "#")
     m = _NAME.match(inner)
     if m and not inner[0].isdigit():
         name = m.group()
     elif inner[:1].isdigit():
-        name = re.match(r'[0-9]+', inner).group()
+        name = re.match(r"[0-9]+", inner).group()
     else:
-        name = inner[:1] if inner[:1] in _SPECIAL else ''
-    rest = inner[len(name):]
+        name = inner[:1] if inner[:1] in _SPECIAL else ""
+    rest = inner[len(name) :]
     if name and not rest:
         return ast.Param(name, quoted)
     op = next((o for o in _PARAM_OPS if rest.startswith(o)), None)
     if not name or op is None:
-        raise _parser.ShellSyntaxError(f'{text}: bad substitution', line, text)
-    return ast.Param(name, quoted, op, _param_arg(rest[len(op):], quoted, line))
+        raise _parser.ShellSyntaxError(f"{text}: bad substitution", line, text)
+    return ast.Param(name, quoted, op, _param_arg(rest[len(op) :], quoted, line))
 
 
 def _is_param(name: str) -> bool:
-    return bool(_NAME.fullmatch(name) or name.isdigit() or
-                (len(name) == 1 and name in _SPECIAL))
+    return bool(_NAME.fullmatch(name) or name.isdigit() or (len(name) == 1 and name in _SPECIAL))
 
 
 def _param_arg(text: str, quoted: bool, line: int) -> ast.Word:

@@ -4,6 +4,7 @@
 It is also the Python API that the shell and the tests use: boot with options, spawn
 user programs, run or step the clock, read and write files.
 """
+
 import random
 
 from . import config
@@ -38,8 +39,15 @@ def parse_size(text: str) -> int:
 class Kernel:
     """A booted machine. Options as `toyos run`: mem (bytes or '256M'), cpus, seed, boot words."""
 
-    def __init__(self, mem=config.DEFAULT_MEM, cpus: int = config.DEFAULT_CPUS, seed: int = 0,
-                 boot=(), stdout=None, stderr=None):
+    def __init__(
+        self,
+        mem=config.DEFAULT_MEM,
+        cpus: int = config.DEFAULT_CPUS,
+        seed: int = 0,
+        boot=(),
+        stdout=None,
+        stderr=None,
+    ):
         self.mem = parse_size(mem) if isinstance(mem, str) else int(mem)
         if self.mem < config.PAGE_SIZE * 64 or cpus < 1:
             raise ValueError("toyos needs at least 256K of memory and one CPU")
@@ -52,11 +60,11 @@ class Kernel:
         self.write_err = stderr or (lambda s: None)
         self.cgroups = None
         self.oom = None
-        self.mem_cgroup_charge_anon = None   # filled by the memory controller
+        self.mem_cgroup_charge_anon = None  # filled by the memory controller
         self.debug_vm = False
         self.debug_vm_next_full = self.debug_vm_next_walk = 0
-        self.invariant_checks = 0        # check_invariants() calls (debug_vm and tests)
-        self.invariant_full_checks = 0   # of which with the O(nr_pages) walks
+        self.invariant_checks = 0  # check_invariants() calls (debug_vm and tests)
+        self.invariant_full_checks = 0  # of which with the O(nr_pages) walks
         start_kernel(self, list(boot))
 
     # ----------------------------------------------------------- facilities
@@ -103,8 +111,9 @@ class Kernel:
                 raise KernelError(2)
         prev, self.current = self.current, parent
         try:
-            child = self.fork.copy_process(lambda k: main(k, list(argv)),
-                                           argv[0].rsplit("/", 1)[-1], argv=argv)
+            child = self.fork.copy_process(
+                lambda k: main(k, list(argv)), argv[0].rsplit("/", 1)[-1], argv=argv
+            )
         finally:
             self.current = prev
         if isinstance(child, int):
@@ -123,8 +132,11 @@ class Kernel:
         stdin = CharDev(None, None)
         out = CharDev(None, self.write_out)
         err = CharDev(None, self.write_err)
-        return [self.vfs.open_inode(stdin, 0), self.vfs.open_inode(out, 1),
-                self.vfs.open_inode(err, 1)]
+        return [
+            self.vfs.open_inode(stdin, 0),
+            self.vfs.open_inode(out, 1),
+            self.vfs.open_inode(err, 1),
+        ]
 
     def step(self) -> None:
         """Advance one jiffy (or jump to the next timer when nothing can run)."""
@@ -167,6 +179,7 @@ class Kernel:
     def read_file(self, path: str) -> str:
         """Read a whole file as root (SeqFiles rendered now)."""
         from .fs.vfs import RegFile, SeqFile
+
         inode = self.vfs.lookup(path)
         if isinstance(inode, SeqFile):
             return inode.show()
@@ -177,6 +190,7 @@ class Kernel:
     def write_file(self, path: str, text: str) -> None:
         """Write `text` to a file as root, as one write(2) (cgroup and debugfs knobs)."""
         from .fs.file_ops import vfs_write
+
         f = self.vfs.open(path, 1 | 0o1000, "/", None)
         gen = vfs_write(self, self.current, f, text)
         try:
@@ -230,6 +244,7 @@ class Kernel:
 
 
 # ---------------------------------------------------------------- boot order
+
 
 def start_kernel(k: Kernel, boot_words: list) -> None:
     parse_args(k, boot_words)
@@ -305,8 +320,7 @@ def vfs_caches_init(k: Kernel) -> None:
     debugfs.build_debugfs(k, k.vfs.mkdirs("/sys/kernel/debug"))
 
 
-PASSWD = ("root:x:0:0:root:/root:/bin/sh\n"
-          "user:x:1000:1000:user:/home/user:/bin/sh\n")
+PASSWD = "root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\n"
 
 
 def cgroup_init(k: Kernel) -> None:
@@ -329,7 +343,7 @@ def rest_init(k: Kernel) -> None:
 def init_main(k: Kernel):
     """pid 1: sleeps forever; its children are reaped at once in exit_notify()."""
     me = k.current
-    while True:                      # signals never reach init (SIGNAL_UNKILLABLE, signal.py)
+    while True:  # signals never reach init (SIGNAL_UNKILLABLE, signal.py)
         me.state = 1
         yield
 

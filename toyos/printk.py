@@ -3,6 +3,7 @@
 Timestamps are virtual time, so the same seed and script give the same dmesg.
 A BUG() raises KernelBug: the machine stops (the CLI exits 70); a WARN() only logs.
 """
+
 import sys
 import traceback
 import zlib
@@ -36,7 +37,7 @@ class Log:
     def __init__(self, kernel):
         self.k = kernel
         self.records = deque(maxlen=config.LOG_BUF_LINES)
-        self.console = None          # callable(str) that also receives BUG reports
+        self.console = None  # callable(str) that also receives BUG reports
 
     def printk(self, text: str) -> None:
         """Append one record per line of `text`, stamped with the current virtual time."""

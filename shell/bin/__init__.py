@@ -5,6 +5,7 @@ once per step of work and returns its exit status (see .common for the conventio
 `PROGRAMS` maps each name to its main; `install(k)` puts them all in /bin. `sh` is not
 here: the shell registers itself.
 """
+
 from toyos.boot import register_program
 
 from .cgget import cgget
@@ -20,12 +21,38 @@ from .tr import tr
 from .userutils import id, su, whoami
 
 PROGRAMS = {
-    "cat": cat, "ls": ls, "mkdir": mkdir, "rmdir": rmdir, "rm": rm, "touch": touch,
-    "ps": ps, "free": free, "dmesg": dmesg, "wc": wc, "head": head, "tail": tail,
-    "grep": grep, "cut": cut, "tr": tr, "sort": sort, "uniq": uniq, "seq": seq,
-    "sleep": sleep, "true": true, "false": false, "echo": echo, "kill": kill,
-    "memhog": memhog, "cgexec": cgexec, "cgcreate": cgcreate, "cgset": cgset,
-    "cgget": cgget, "cgdelete": cgdelete, "su": su, "id": id, "whoami": whoami,
+    "cat": cat,
+    "ls": ls,
+    "mkdir": mkdir,
+    "rmdir": rmdir,
+    "rm": rm,
+    "touch": touch,
+    "ps": ps,
+    "free": free,
+    "dmesg": dmesg,
+    "wc": wc,
+    "head": head,
+    "tail": tail,
+    "grep": grep,
+    "cut": cut,
+    "tr": tr,
+    "sort": sort,
+    "uniq": uniq,
+    "seq": seq,
+    "sleep": sleep,
+    "true": true,
+    "false": false,
+    "echo": echo,
+    "kill": kill,
+    "memhog": memhog,
+    "cgexec": cgexec,
+    "cgcreate": cgcreate,
+    "cgset": cgset,
+    "cgget": cgget,
+    "cgdelete": cgdelete,
+    "su": su,
+    "id": id,
+    "whoami": whoami,
 }
 
 

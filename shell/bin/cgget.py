@@ -4,21 +4,38 @@ Output: `PATH:` (unless -n), then `name: value` lines (-v: values only) with the
 second and later lines of a value indented by a tab, then a blank line. Like 0.41,
 problems reading a group are reported on stderr but do not change the exit status.
 """
+
 from toyos.errno import KernelError, strerror
 from toyos.fs.vfs import Dir
 
-from .cgutils import (ECGROUPNOTEXIST, MOUNTED, CgError, Fail, cg_getopt, cg_init, group_dir,
-                      parse_spec, tool)
+from .cgutils import (
+    ECGROUPNOTEXIST,
+    MOUNTED,
+    CgError,
+    Fail,
+    cg_getopt,
+    cg_init,
+    group_dir,
+    parse_spec,
+    tool,
+)
 
 
-@tool("[-nv] [-r <name>] [-g <controller>] [-a] <path> ...\n"
-      "   or: PROG [-nv] [-r <name>] -g <controller>:<path> ...")
+@tool(
+    "[-nv] [-r <name>] [-g <controller>] [-a] <path> ...\n"
+    "   or: PROG [-nv] [-r <name>] -g <controller>:<path> ..."
+)
 def cgget(io, args):
     """Print parameters of cgroups: `PATH:` then `name: value` lines and a blank line."""
     if not args:
         raise Fail(f"Wrong input parameters, try {io.name} -h' for more information.", 1)
-    opts, paths = cg_getopt(io, args, "r:nvg:a", {
-        "variable": ("r", True), "all": ("a", False), "values-only": ("v", False)}, hint="-h'")
+    opts, paths = cg_getopt(
+        io,
+        args,
+        "r:nvg:a",
+        {"variable": ("r", True), "all": ("a", False), "values-only": ("v", False)},
+        hint="-h'",
+    )
     names, controllers, specs, flags = [], [], [], set()
     for key, val in opts:
         if key == "r":
@@ -90,7 +107,7 @@ def _group_values(io, group):
         try:
             io.close(io.open(path + "/" + name))
         except KernelError:
-            continue                                # unreadable (write-only): not listed
+            continue  # unreadable (write-only): not listed
         values.append(name)
     return values
 
@@ -150,7 +167,7 @@ def _record(io, group, name, show):
     try:
         text = yield from io.read_all(fd)
     except KernelError:
-        text = ""                                   # fgets() failed: an empty value
+        text = ""  # fgets() failed: an empty value
     io.close(fd)
     lines = text.split("\n")
     if lines[-1] == "":

@@ -7,6 +7,7 @@ one hierarchy toyos mounts at /sys/fs/cgroup/memory. Group paths are relative to
 hierarchy's root, a leading '/' optional. toyos changes: every message starts with
 `PROG: `, and cgexec fails with status 1 (SPEC section 3).
 """
+
 import re
 
 from toyos.errno import EEXIST, ENOENT, EPERM, KernelError, strerror
@@ -21,7 +22,8 @@ ECGROUPNOTMOUNTED, ECGROUPNOTEXIST = 50001, 50002
 ECGROUPSUBSYSNOTMOUNTED, ECGROUPNOTOWNER, ECGROUPNOTALLOWED = 50004, 50005, 50007
 ECGROUPVALUENOTEXIST, ECGOTHER = 50015, 50016
 _MESSAGES = {
-    ECGROUPNOTMOUNTED: "Cgroup is not mounted", ECGROUPNOTEXIST: "Cgroup does not exist",
+    ECGROUPNOTMOUNTED: "Cgroup is not mounted",
+    ECGROUPNOTEXIST: "Cgroup does not exist",
     ECGROUPSUBSYSNOTMOUNTED: "Cgroup one of the needed subsystems is not mounted",
     ECGROUPNOTOWNER: "Cgroup, request came in from non owner",
     ECGROUPNOTALLOWED: "Cgroup, operation not allowed",
@@ -54,6 +56,7 @@ class Fail(Exception):
 
 def tool(usage: str):
     """program() plus the cg* conventions: Fail (or a stray CgError) ends the tool."""
+
     def wrap(body):
         def run(io, args):
             try:
@@ -61,13 +64,15 @@ def tool(usage: str):
             except Fail as f:
                 if f.msg:
                     yield from io.err(f.msg)
-                return f.status & 0xff
+                return f.status & 0xFF
             except CgError as e:
                 yield from io.err(str(e))
-                return e.code & 0xff
+                return e.code & 0xFF
+
         run.__name__ = body.__name__
         run.__doc__ = body.__doc__
         return program(usage)(run)
+
     return wrap
 
 
@@ -76,11 +81,15 @@ def cg_getopt(io, args, shorts, longs=None, permute=True, hint="--help'"):
     try:
         return getopt(args, shorts, longs, permute=permute)
     except Usage as e:
-        raise Fail(f"{e.msg}\n{io.name}: Wrong input parameters, try {io.name} {hint} "
-                    "for more information.", 255) from None
+        raise Fail(
+            f"{e.msg}\n{io.name}: Wrong input parameters, try {io.name} {hint} "
+            "for more information.",
+            255,
+        ) from None
 
 
 # --------------------------------------------------------------- library
+
 
 def cg_init(io) -> None:
     """cgroup_init(): the memory hierarchy must be mounted (its `tasks` file exists)."""
@@ -139,8 +148,9 @@ def _write_file(io, path: str, text: str):
 @tool("[-h] [-g <controllers>:<path>] [--sticky] command [arguments] ...")
 def cgexec(io, args):
     """Move this process into the given cgroup(s), then exec COMMAND (no fork)."""
-    opts, command = cg_getopt(io, args, "g:s", {"sticky": ("s", False)}, permute=False,
-                              hint="--help")
+    opts, command = cg_getopt(
+        io, args, "g:s", {"sticky": ("s", False)}, permute=False, hint="--help"
+    )
     specs = []
     for key, val in opts:
         if key == "g":
@@ -163,29 +173,43 @@ def cgexec(io, args):
     if inode is None:
         raise Fail(f"failed to exec {quote(command[0])}: No such file or directory", 1)
     yield from io.flush()
-    io.k.sys.execve(inode.main, command)          # raises: the kernel swaps the program
+    io.k.sys.execve(inode.main, command)  # raises: the kernel swaps the program
 
 
 # ---------------------------------------------------------------- cgcreate
 
 
-@tool("[-h] [-f mode] [-d mode] [-s mode] [-t <tuid>:<tgid>] [-a <agid>:<auid>] "
-      "-g <controllers>:<path> [-g ...]")
+@tool(
+    "[-h] [-f mode] [-d mode] [-s mode] [-t <tuid>:<tgid>] [-a <agid>:<auid>] "
+    "-g <controllers>:<path> [-g ...]"
+)
 def cgcreate(io, args):
     """Create cgroups (and their missing parents); existing ones are fine."""
     if not args:
         raise Fail(f"Wrong input parameters, try {io.name} -h' for more information.", 255)
-    opts, rest = cg_getopt(io, args, "a:t:g:d:f:s:", {
-        "task": ("t", True), "admin": ("a", True), "dperm": ("d", True),
-        "fperm": ("f", True), "tperm": ("s", True)}, hint="-h'")
+    opts, rest = cg_getopt(
+        io,
+        args,
+        "a:t:g:d:f:s:",
+        {
+            "task": ("t", True),
+            "admin": ("a", True),
+            "dperm": ("d", True),
+            "fperm": ("f", True),
+            "tperm": ("s", True),
+        },
+        hint="-h'",
+    )
     specs = []
     for key, val in opts:
         if key == "g":
             spec = parse_spec(val)
             if spec is None:
                 # libcgroup prints argv[optind] here, the word after the options
-                raise Fail("cgroup controller and pathparsing failed "
-                           f"({rest[0] if rest else '(null)'})", 255)
+                raise Fail(
+                    f"cgroup controller and pathparsing failed ({rest[0] if rest else '(null)'})",
+                    255,
+                )
             specs.append(spec)
     if rest:
         raise Fail(f"wrong arguments ({rest[0]})", 255)
@@ -208,11 +232,11 @@ def _mkdir_p(io, path: str) -> None:
     parts = [p for p in path.split("/") if p]
     for i in range(len(parts)):
         try:
-            io.k.sys.mkdir(group_dir("/".join(parts[:i + 1])))
+            io.k.sys.mkdir(group_dir("/".join(parts[: i + 1])))
         except KernelError as e:
             if e.errno == EPERM:
                 raise CgError(ECGROUPNOTOWNER) from None
-            if e.errno != EEXIST:                 # "not fatal really"
+            if e.errno != EEXIST:  # "not fatal really"
                 raise CgError(ECGROUPNOTALLOWED) from None
 
 
@@ -227,7 +251,7 @@ def cgset(io, args):
     opts, groups = cg_getopt(io, args, "r:", {"rule": ("r", True)})
     pairs = []
     for _, val in opts:
-        tokens = [t for t in val.split("=") if t]       # strtok(optarg, "=")
+        tokens = [t for t in val.split("=") if t]  # strtok(optarg, "=")
         if len(tokens) < 2:
             raise Fail(f"wrong parameter of option -r: {val}", 255)
         pairs.append((tokens[0], tokens[1]))
@@ -291,7 +315,7 @@ def cgdelete(io, args):
         except CgError as e:
             yield from io.err(f"cannot remove group '{path}': {e}")
             final = e.code
-    return final & 0xff
+    return final & 0xFF
 
 
 def _delete(io, group, recursive):
@@ -303,7 +327,7 @@ def _delete(io, group, recursive):
         raise CgError.other(e) from None
     is_root = path == normalize(MOUNT)
     if is_root and not recursive:
-        return                                       # libcgroup: deleting the root "succeeds"
+        return  # libcgroup: deleting the root "succeeds"
     parent = "." if is_root else _dirname(group)
     target = group_dir(parent) + "/tasks"
     try:

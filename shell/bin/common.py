@@ -9,6 +9,7 @@ turns it into `main(k, argv)`, the shape `register_program()` expects. Invariant
   write to stdout as `PROG: write error: MSG` (exit 1); anything else is a bug;
 - stdout is flushed before anything goes to stderr, so the two interleave as written.
 """
+
 import re
 
 from toyos.errno import EPIPE, KernelError
@@ -52,6 +53,7 @@ class Help(Exception):
 class Io:
     """One running program: the kernel, its name for messages, its stdout buffer, and
     the stdout failure an error message had to step over (reported at the end)."""
+
     __slots__ = ("k", "name", "buf", "size", "failed")
 
     def __init__(self, k, name: str):
@@ -125,7 +127,7 @@ class Io:
         while True:
             data = yield from self.k.sys.read(fd, n)
             yield
-            if data is not None:        # None: a signal interrupted us; it acts at the yield
+            if data is not None:  # None: a signal interrupted us; it acts at the yield
                 return data
 
     def read_all(self, fd: int):
@@ -141,6 +143,7 @@ class Io:
 class Lines:
     """Complete lines from an fd, a batch per chunk read; each line keeps its '\\n'
     (the last line of the input may lack it)."""
+
     __slots__ = ("io", "fd", "rest", "eof")
 
     def __init__(self, io: Io, fd: int):
@@ -157,16 +160,18 @@ class Lines:
             cut = text.rfind("\n") + 1
             self.rest = text[cut:]
             if cut:
-                return [line + "\n" for line in text[:cut - 1].split("\n")]
+                return [line + "\n" for line in text[: cut - 1].split("\n")]
         rest, self.rest = self.rest, ""
         return [rest] if rest else []
 
 
 # ------------------------------------------------------------- the wrapper
 
+
 def program(usage: str, status: int = 1):
     """Decorator: `body(io, args)` -> `main(k, argv)`. `usage` is the synopsis that
     --help prints; `status` the exit status of command-line errors (ls: 2)."""
+
     def wrap(body):
         def main(k, argv):
             io = Io(k, argv[0] if argv else body.__name__)
@@ -182,14 +187,16 @@ def program(usage: str, status: int = 1):
                 code = e.status
             except WriteError as e:
                 io.failed, code = e.err, 1
-            except KernelError as e:   # a system call the body did not guard: still no traceback
+            except KernelError as e:  # a system call the body did not guard: still no traceback
                 yield from io.err(e.strerror)
                 code = 1
             return (yield from finish(io, code))
+
         main.__name__ = main.__qualname__ = body.__name__
         main.__doc__ = body.__doc__
         main.usage = usage
         return main
+
     return wrap
 
 
@@ -246,6 +253,7 @@ def help_text(usage: str) -> str:
 
 
 # ------------------------------------------------------------------ getopt
+
 
 def getopt(args, shorts: str, longs=None, permute: bool = True, stop=None):
     """GNU getopt_long(): (options as [(key, value)], operands). Raises Usage or Help.
@@ -312,9 +320,9 @@ def _short_opts(arg, args, i, shorts, opts):
         pos = shorts.find(c)
         if pos < 0 or c == ":":
             raise Usage(f"invalid option -- '{c}'")
-        if shorts[pos + 1:pos + 2] == ":":
+        if shorts[pos + 1 : pos + 2] == ":":
             if j + 1 < len(arg):
-                opts.append((c, arg[j + 1:]))
+                opts.append((c, arg[j + 1 :]))
             elif i < len(args):
                 opts.append((c, args[i]))
                 i += 1

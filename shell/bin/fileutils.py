@@ -5,6 +5,7 @@ lookup/listdir), so permissions and the special file systems (/proc, cgroupfs) a
 exactly as they would to any process. Messages and exit statuses follow coreutils 9
 in the C locale.
 """
+
 from toyos.errno import EEXIST, EINVAL, ENOENT, ENOTDIR, ENOTEMPTY, KernelError
 from toyos.fs.vfs import O_CREAT, O_WRONLY, S_IFCHR, S_IFDIR, S_IFIFO, Dir, RegFile
 
@@ -16,10 +17,19 @@ from .common import Lines, Usage, getopt, program, quote, quotef
 @program("[OPTION]... [FILE]...")
 def cat(io, args):
     """Concatenate FILEs (or stdin) to stdout; -n -b -s -E -T -v -A -e -t -u."""
-    opts, files = getopt(args, "AbeEnstTuv", {
-        "show-all": ("A", False), "number-nonblank": ("b", False), "show-ends": ("E", False),
-        "number": ("n", False), "squeeze-blank": ("s", False), "show-tabs": ("T", False),
-        "show-nonprinting": ("v", False)})
+    opts, files = getopt(
+        args,
+        "AbeEnstTuv",
+        {
+            "show-all": ("A", False),
+            "number-nonblank": ("b", False),
+            "show-ends": ("E", False),
+            "number": ("n", False),
+            "squeeze-blank": ("s", False),
+            "show-tabs": ("T", False),
+            "show-nonprinting": ("v", False),
+        },
+    )
     flags = set()
     for key, _ in opts:
         flags.update({"A": "vET", "e": "vE", "t": "vT", "u": ""}.get(key, key))
@@ -105,9 +115,16 @@ def _visible(c: str) -> str:
 @program("[OPTION]... [FILE]...", status=2)
 def ls(io, args):
     """List directory contents, one name per line (stdout is never a tty here)."""
-    opts, paths = getopt(args, "1aAdlr", {
-        "all": ("a", False), "almost-all": ("A", False), "directory": ("d", False),
-        "reverse": ("r", False)})
+    opts, paths = getopt(
+        args,
+        "1aAdlr",
+        {
+            "all": ("a", False),
+            "almost-all": ("A", False),
+            "directory": ("d", False),
+            "reverse": ("r", False),
+        },
+    )
     flags = {key for key, _ in opts}
     status, files, dirs = 0, [], []
     for path in paths or ["."]:
@@ -119,8 +136,10 @@ def ls(io, args):
             continue
         (dirs if isinstance(inode, Dir) and "d" not in flags else files).append((path, inode))
     yield
+
     def order(entries):
         return sorted(entries, key=lambda e: e[0], reverse="r" in flags)
+
     if files:
         _ls_block(io, order(files), flags, total=False)
     for n, (path, inode) in enumerate(order(dirs)):
@@ -148,7 +167,7 @@ def _ls_entries(io, path, inode, flags):
         try:
             out.append((name, io.k.sys.lookup(base + name)))
         except KernelError:
-            continue                # vanished (a /proc pid) between list and lookup
+            continue  # vanished (a /proc pid) between list and lookup
     return out
 
 
@@ -163,16 +182,21 @@ def _ls_block(io, entries, flags, total: bool) -> None:
     w_user = max((len(r[2]) for r in rows), default=0)
     w_size = max((len(r[3]) for r in rows), default=0)
     for mode, links, user, size, name, _ in rows:
-        io.put(f"{mode} {links:>{w_link}} {user:<{w_user}} {user:<{w_user}} "
-               f"{size:>{w_size}} Jan  1  1970 {name}\n")
+        io.put(
+            f"{mode} {links:>{w_link}} {user:<{w_user}} {user:<{w_user}} "
+            f"{size:>{w_size}} Jan  1  1970 {name}\n"
+        )
 
 
 def _long_fields(name, inode):
     """(mode, links, owner, size, name, 1K blocks) of one `ls -l` row. toyos keeps no
     times, so every file shows the epoch."""
     size = _size(inode)
-    links = 2 + sum(isinstance(inode.lookup(n), Dir) for n in inode.list()) \
-        if isinstance(inode, Dir) else 1
+    links = (
+        2 + sum(isinstance(inode.lookup(n), Dir) for n in inode.list())
+        if isinstance(inode, Dir)
+        else 1
+    )
     user = "root" if inode.uid == 0 else str(inode.uid)
     return (mode_string(inode), str(links), user, str(size), name, -(-size // 4096) * 4)
 
@@ -191,7 +215,7 @@ def mode_string(inode) -> str:
     for shift in (6, 3, 0):
         part = bits >> shift
         chars += ["r" if part & 4 else "-", "w" if part & 2 else "-", "x" if part & 1 else "-"]
-    if bits & 0o1000:               # sticky: t over the others' x
+    if bits & 0o1000:  # sticky: t over the others' x
         chars[9] = "t" if bits & 1 else "T"
     return "".join(chars)
 
@@ -208,8 +232,9 @@ class _PathError(Exception):
 @program("[OPTION]... DIRECTORY...")
 def mkdir(io, args):
     """Create DIRECTORYs; -p makes parents as needed (no error if existing), -v reports."""
-    opts, dirs = getopt(args, "pvm:", {"parents": ("p", False), "verbose": ("v", False),
-                                       "mode": ("m", True)})
+    opts, dirs = getopt(
+        args, "pvm:", {"parents": ("p", False), "verbose": ("v", False), "mode": ("m", True)}
+    )
     flags = {key for key, _ in opts}
     if not dirs:
         raise Usage("missing operand")
@@ -245,7 +270,7 @@ def _mkdirs(io, path):
     for i in range(last + 1):
         if parts[i] in ("", ".", ".."):
             continue
-        prefix = "/".join(parts[:i + 1])
+        prefix = "/".join(parts[: i + 1])
         try:
             inode = sys.lookup(prefix)
         except KernelError as e:
@@ -261,8 +286,15 @@ def _mkdirs(io, path):
 @program("[OPTION]... DIRECTORY...")
 def rmdir(io, args):
     """Remove empty DIRECTORYs; -p also their parents; --ignore-fail-on-non-empty."""
-    opts, dirs = getopt(args, "pv", {"parents": ("p", False), "verbose": ("v", False),
-                                     "ignore-fail-on-non-empty": ("I", False)})
+    opts, dirs = getopt(
+        args,
+        "pv",
+        {
+            "parents": ("p", False),
+            "verbose": ("v", False),
+            "ignore-fail-on-non-empty": ("I", False),
+        },
+    )
     flags = {key for key, _ in opts}
     if not dirs:
         raise Usage("missing operand")
@@ -309,9 +341,16 @@ def _parents(path: str) -> list:
 @program("[OPTION]... [FILE]...")
 def rm(io, args):
     """Remove FILEs; -r recursively, -d empty directories, -f ignore missing, -v report."""
-    opts, paths = getopt(args, "fdrRv", {
-        "force": ("f", False), "dir": ("d", False), "recursive": ("r", False),
-        "verbose": ("v", False)})
+    opts, paths = getopt(
+        args,
+        "fdrRv",
+        {
+            "force": ("f", False),
+            "dir": ("d", False),
+            "recursive": ("r", False),
+            "verbose": ("v", False),
+        },
+    )
     flags = {"r" if key == "R" else key for key, _ in opts}
     if not paths:
         if "f" in flags:
@@ -375,8 +414,11 @@ def _rm_call(io, call, path, verb, flags):
 @program("[OPTION]... FILE...")
 def touch(io, args):
     """Create each FILE that does not exist (toyos keeps no times to update); -c: don't."""
-    opts, paths = getopt(args, "acmd:r:t:", {"no-create": ("c", False), "date": ("d", True),
-                                             "reference": ("r", True)})
+    opts, paths = getopt(
+        args,
+        "acmd:r:t:",
+        {"no-create": ("c", False), "date": ("d", True), "reference": ("r", True)},
+    )
     flags = {key for key, _ in opts}
     if not paths:
         raise Usage("missing file operand")

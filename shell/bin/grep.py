@@ -4,6 +4,7 @@ Patterns are BREs by default (-E: EREs, -F: fixed strings), translated to Python
 by .regex. Exit status: 0 a line was selected, 1 none, 2 an error (unless -q found a
 match first: -q exits at the first selected line, reading nothing further).
 """
+
 import re
 
 from toyos.errno import KernelError
@@ -13,13 +14,25 @@ from .regex import RegexError, translate
 
 _USAGE = "Usage: grep [OPTION]... PATTERNS [FILE]..."
 _LONGS = {
-    "extended-regexp": ("E", False), "fixed-strings": ("F", False),
-    "basic-regexp": ("G", False), "regexp": ("e", True), "file": ("f", True),
-    "ignore-case": ("i", False), "invert-match": ("v", False), "word-regexp": ("w", False),
-    "line-regexp": ("x", False), "count": ("c", False), "quiet": ("q", False),
-    "silent": ("q", False), "no-messages": ("s", False), "line-number": ("n", False),
-    "with-filename": ("H", False), "no-filename": ("h", False), "only-matching": ("o", False),
-    "files-with-matches": ("l", False), "files-without-match": ("L", False),
+    "extended-regexp": ("E", False),
+    "fixed-strings": ("F", False),
+    "basic-regexp": ("G", False),
+    "regexp": ("e", True),
+    "file": ("f", True),
+    "ignore-case": ("i", False),
+    "invert-match": ("v", False),
+    "word-regexp": ("w", False),
+    "line-regexp": ("x", False),
+    "count": ("c", False),
+    "quiet": ("q", False),
+    "silent": ("q", False),
+    "no-messages": ("s", False),
+    "line-number": ("n", False),
+    "with-filename": ("H", False),
+    "no-filename": ("h", False),
+    "only-matching": ("o", False),
+    "files-with-matches": ("l", False),
+    "files-without-match": ("L", False),
     "max-count": ("m", True),
 }
 

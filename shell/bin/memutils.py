@@ -5,6 +5,7 @@ free: used = total - available; toyos has no page cache, so buff/cache and share
 memhog touches anonymous memory through mmap_touch (charged as rss to its memcg) and
 then sleeps until a signal ends it.
 """
+
 import re
 
 from toyos.errno import ENOMEM, KernelError
@@ -17,9 +18,17 @@ _HEADER = "               total        used        free      shared  buff/cache 
 @program("[options]")
 def free(io, args):
     """Display the amount of free and used memory: -b -k (default) -m -g, -h human."""
-    opts, operands = getopt(args, "bkmgh", {
-        "bytes": ("b", False), "kibi": ("k", False), "mebi": ("m", False),
-        "gibi": ("g", False), "human": ("h", False)})
+    opts, operands = getopt(
+        args,
+        "bkmgh",
+        {
+            "bytes": ("b", False),
+            "kibi": ("k", False),
+            "mebi": ("m", False),
+            "gibi": ("g", False),
+            "human": ("h", False),
+        },
+    )
     if operands:
         raise Usage(f"extra operand {quote(operands[0])}")
     unit = opts[-1][0] if opts else "k"
@@ -89,6 +98,6 @@ def memhog(io, args):
         if e.errno != ENOMEM:
             raise
         raise Fatal(e.strerror) from None
-    while True:                  # pause() returns once a signal is pending; it acts at the yield
+    while True:  # pause() returns once a signal is pending; it acts at the yield
         yield from io.k.sys.pause()
         yield

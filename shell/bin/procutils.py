@@ -5,6 +5,7 @@ ps reads /proc like the real one: the pid list from the directory, then each tas
 `stat` and `cmdline` (one read, hence one step, each); a task that exits meanwhile is
 skipped. toyos keeps no CPU times, so TIME and %CPU read 0.
 """
+
 import re
 from fractions import Fraction
 
@@ -19,26 +20,50 @@ PF_KTHREAD = 0x00200000
 
 # name: (header, width, align); width is a minimum, and a cap for text columns not last
 _COLUMNS = {
-    "pid": ("PID", 5, ">"), "ppid": ("PPID", 5, ">"), "pgid": ("PGID", 5, ">"),
-    "sid": ("SID", 5, ">"), "stat": ("STAT", 4, "<"), "s": ("S", 1, "<"),
-    "state": ("S", 1, "<"), "comm": ("COMMAND", 15, "<"), "ucomm": ("COMMAND", 15, "<"),
-    "args": ("COMMAND", 27, "<"), "command": ("COMMAND", 27, "<"), "cmd": ("CMD", 27, "<"),
-    "rss": ("RSS", 5, ">"), "rsz": ("RSZ", 5, ">"), "vsz": ("VSZ", 6, ">"),
-    "user": ("USER", 8, "<"), "uid": ("UID", 5, ">"), "euid": ("EUID", 5, ">"),
-    "uid_hack": ("UID", 8, "<"), "tty": ("TT", 8, "<"), "tname": ("TTY", 8, "<"),
-    "time": ("TIME", 8, ">"), "bsdtime": ("TIME", 6, ">"), "pcpu": ("%CPU", 4, ">"),
-    "%cpu": ("%CPU", 4, ">"), "pmem": ("%MEM", 4, ">"), "%mem": ("%MEM", 4, ">"),
-    "c": ("C", 2, ">"), "stime": ("STIME", 5, ">"), "start": ("START", 5, ">"),
-    "nlwp": ("NLWP", 4, ">"), "ni": ("NI", 3, ">"), "pri": ("PRI", 3, ">"),
+    "pid": ("PID", 5, ">"),
+    "ppid": ("PPID", 5, ">"),
+    "pgid": ("PGID", 5, ">"),
+    "sid": ("SID", 5, ">"),
+    "stat": ("STAT", 4, "<"),
+    "s": ("S", 1, "<"),
+    "state": ("S", 1, "<"),
+    "comm": ("COMMAND", 15, "<"),
+    "ucomm": ("COMMAND", 15, "<"),
+    "args": ("COMMAND", 27, "<"),
+    "command": ("COMMAND", 27, "<"),
+    "cmd": ("CMD", 27, "<"),
+    "rss": ("RSS", 5, ">"),
+    "rsz": ("RSZ", 5, ">"),
+    "vsz": ("VSZ", 6, ">"),
+    "user": ("USER", 8, "<"),
+    "uid": ("UID", 5, ">"),
+    "euid": ("EUID", 5, ">"),
+    "uid_hack": ("UID", 8, "<"),
+    "tty": ("TT", 8, "<"),
+    "tname": ("TTY", 8, "<"),
+    "time": ("TIME", 8, ">"),
+    "bsdtime": ("TIME", 6, ">"),
+    "pcpu": ("%CPU", 4, ">"),
+    "%cpu": ("%CPU", 4, ">"),
+    "pmem": ("%MEM", 4, ">"),
+    "%mem": ("%MEM", 4, ">"),
+    "c": ("C", 2, ">"),
+    "stime": ("STIME", 5, ">"),
+    "start": ("START", 5, ">"),
+    "nlwp": ("NLWP", 4, ">"),
+    "ni": ("NI", 3, ">"),
+    "pri": ("PRI", 3, ">"),
 }
 _TEXT = ("args", "cmd", "command", "comm", "ucomm")
 _NEED_UID = ("user", "uid", "uid_hack", "euid")
 _DEFAULT = "pid,ppid,stat,cmd"
 _FULL = "uid_hack,pid,ppid,c,stime,tname,time,cmd"
 _BSD_USER = "user,pid,%cpu,%mem,vsz,rss,tname,stat,start,bsdtime,command"
-_PS_USAGE = ("\nUsage:\n ps [options]\n\n Try 'ps --help <simple|list|output|threads|misc|all>'\n"
-             "  or 'ps --help <s|l|o|t|m|a>'\n for additional help text.\n\n"
-             "For more details see ps(1).\n")
+_PS_USAGE = (
+    "\nUsage:\n ps [options]\n\n Try 'ps --help <simple|list|output|threads|misc|all>'\n"
+    "  or 'ps --help <s|l|o|t|m|a>'\n for additional help text.\n\n"
+    "For more details see ps(1).\n"
+)
 
 
 class _PsError(Exception):
@@ -108,8 +133,11 @@ def _sysv(letters, args, i, sel, fmt):
         elif c in "op":
             value = letters[j:] or (args[i] if i < len(args) else None)
             if value is None:
-                raise _PsError("format specification must follow -o" if c == "o"
-                               else "list of process IDs must follow -p")
+                raise _PsError(
+                    "format specification must follow -o"
+                    if c == "o"
+                    else "list of process IDs must follow -p"
+                )
             if not letters[j:]:
                 i += 1
             if c == "o":
@@ -150,7 +178,7 @@ def _ps_line(values, columns) -> str:
             out.append(text.rjust(width))
         elif n == last:
             out.append(text)
-        elif name in _TEXT:                     # a command not last is cut to its width
+        elif name in _TEXT:  # a command not last is cut to its width
             out.append(text[:width].ljust(width))
         else:
             out.append(text.ljust(width))
@@ -203,9 +231,21 @@ def _task_info(io, pid, memtotal, need_uid):
         status = yield from _read_small(io, f"/proc/{pid}/status")
         m = re.search(r"^Uid:\s+(\d+)", status or "", re.M)
         uid = int(m.group(1)) if m else 0
-    return {"pid": pid, "ppid": int(f[1]), "pgid": int(f[2]), "sid": int(f[3]), "state": f[0],
-            "comm": comm, "args": args, "flags": flags, "start": start, "vsz": vsize // 1024,
-            "rss": rss * 4, "uid": uid, "memtotal": memtotal}
+    return {
+        "pid": pid,
+        "ppid": int(f[1]),
+        "pgid": int(f[2]),
+        "sid": int(f[3]),
+        "state": f[0],
+        "comm": comm,
+        "args": args,
+        "flags": flags,
+        "start": start,
+        "vsz": vsize // 1024,
+        "rss": rss * 4,
+        "uid": uid,
+        "memtotal": memtotal,
+    }
 
 
 def _selected(info, sel) -> bool:
@@ -223,23 +263,48 @@ def _value(name, info):
     user = "root" if info["uid"] == 0 else str(info["uid"])
     pmem = info["rss"] * 1000 // info["memtotal"] if info["memtotal"] else 0
     table = {
-        "pid": info["pid"], "ppid": info["ppid"], "pgid": info["pgid"], "sid": info["sid"],
-        "stat": info["state"], "s": info["state"], "state": info["state"],
-        "comm": info["comm"], "ucomm": info["comm"], "args": info["args"],
-        "command": info["args"], "cmd": info["args"], "rss": info["rss"], "rsz": info["rss"],
-        "vsz": info["vsz"], "user": user, "uid_hack": user, "uid": info["uid"],
-        "euid": info["uid"], "tty": "?", "tname": "?", "time": "00:00:00", "bsdtime": "0:00",
-        "pcpu": "0.0", "%cpu": "0.0", "pmem": f"{pmem // 10}.{pmem % 10}",
-        "%mem": f"{pmem // 10}.{pmem % 10}", "c": 0, "stime": _clock(info["start"]),
-        "start": _clock(info["start"]), "nlwp": 1, "ni": 0, "pri": 19,
+        "pid": info["pid"],
+        "ppid": info["ppid"],
+        "pgid": info["pgid"],
+        "sid": info["sid"],
+        "stat": info["state"],
+        "s": info["state"],
+        "state": info["state"],
+        "comm": info["comm"],
+        "ucomm": info["comm"],
+        "args": info["args"],
+        "command": info["args"],
+        "cmd": info["args"],
+        "rss": info["rss"],
+        "rsz": info["rss"],
+        "vsz": info["vsz"],
+        "user": user,
+        "uid_hack": user,
+        "uid": info["uid"],
+        "euid": info["uid"],
+        "tty": "?",
+        "tname": "?",
+        "time": "00:00:00",
+        "bsdtime": "0:00",
+        "pcpu": "0.0",
+        "%cpu": "0.0",
+        "pmem": f"{pmem // 10}.{pmem % 10}",
+        "%mem": f"{pmem // 10}.{pmem % 10}",
+        "c": 0,
+        "stime": _clock(info["start"]),
+        "start": _clock(info["start"]),
+        "nlwp": 1,
+        "ni": 0,
+        "pri": 19,
     }
     return table[name]
 
 
 # -------------------------------------------------------------------- kill
 
-_KILL_USAGE = ("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... "
-               "or kill -l [sigspec]\n")
+_KILL_USAGE = (
+    "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n"
+)
 
 
 @program("[-s sigspec | -n signum | -sigspec] pid ... or kill -l [sigspec]")
@@ -253,8 +318,9 @@ def kill(io, args):
         return 0
     if args and args[0] in ("-s", "-n"):
         if len(args) < 2:
-            yield from io.raw_err(f"{io.name}: {args[0]}: option requires an argument\n"
-                                  + _KILL_USAGE)
+            yield from io.raw_err(
+                f"{io.name}: {args[0]}: option requires an argument\n" + _KILL_USAGE
+            )
             return 2
         sig = yield from _signal_arg(io, args[1])
         args = args[2:]
@@ -296,7 +362,7 @@ def _kill_list(io, specs):
     """kill -l: bash's table; with arguments, name <-> number for each."""
     if not specs:
         cells = [f"{n:2d}) SIG{SIGNAMES[n]}" for n in range(1, NSIG) if n in SIGNAMES]
-        rows = ["\t".join(cells[i:i + 5]) for i in range(0, len(cells), 5)]
+        rows = ["\t".join(cells[i : i + 5]) for i in range(0, len(cells), 5)]
         yield from io.out("".join(r + "\n" for r in rows))
         return 0
     status = 0
@@ -339,7 +405,7 @@ def sleep(io, args):
         if m.group(4):
             forever = True
             continue
-        if m.group(2) and int(m.group(2)[1:]) > 12:   # beyond 30,000 years: forever
+        if m.group(2) and int(m.group(2)[1:]) > 12:  # beyond 30,000 years: forever
             forever = True
             continue
         value = Fraction(m.group(1) + (m.group(2) or ""))
@@ -349,7 +415,7 @@ def sleep(io, args):
         while True:
             yield from io.k.sys.pause()
             yield
-    ms = -(-total.numerator * 1000 // total.denominator)     # round up to a whole jiffy
+    ms = -(-total.numerator * 1000 // total.denominator)  # round up to a whole jiffy
     yield from io.k.sys.nanosleep(ms)
     return 0
 
@@ -367,7 +433,7 @@ def dmesg(io, args):
     if "C" not in flags:
         text = io.k.log.dmesg()
         for i in range(0, len(text), 4096):
-            yield from io.out(text[i:i + 4096])
+            yield from io.out(text[i : i + 4096])
     if flags & {"c", "C"}:
         io.k.log.records.clear()
     yield

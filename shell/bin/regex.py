@@ -7,16 +7,35 @@ expression is ignored and `{` that does not begin a valid interval is literal, a
 GNU grep. Both know brackets with [:classes:], back-references \\1-\\9 and GNU's
 \\< \\> \\b \\B \\w \\W \\s \\S. Errors carry glibc's messages.
 """
+
 import re
 
 _CLASSES = {
-    "alpha": "a-zA-Z", "digit": "0-9", "alnum": "0-9A-Za-z", "upper": "A-Z",
-    "lower": "a-z", "space": " \\t\\n\\r\\f\\v", "blank": " \\t",
+    "alpha": "a-zA-Z",
+    "digit": "0-9",
+    "alnum": "0-9A-Za-z",
+    "upper": "A-Z",
+    "lower": "a-z",
+    "space": " \\t\\n\\r\\f\\v",
+    "blank": " \\t",
     "punct": re.escape("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~").replace("\\ ", " "),
-    "print": " -~", "graph": "!-~", "cntrl": "\\x00-\\x1f\\x7f", "xdigit": "0-9A-Fa-f",
+    "print": " -~",
+    "graph": "!-~",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "xdigit": "0-9A-Fa-f",
 }
-_GNU_ESCAPES = {"<": r"\b(?=\w)", ">": r"\b(?<=\w)", "b": r"\b", "B": r"\B", "w": r"\w",
-                "W": r"\W", "s": r"\s", "S": r"\S", "`": r"\A", "'": r"\Z"}
+_GNU_ESCAPES = {
+    "<": r"\b(?=\w)",
+    ">": r"\b(?<=\w)",
+    "b": r"\b",
+    "B": r"\B",
+    "w": r"\w",
+    "W": r"\W",
+    "s": r"\s",
+    "S": r"\S",
+    "`": r"\A",
+    "'": r"\Z",
+}
 _DUP_MAX = 32767
 
 
@@ -42,8 +61,8 @@ class _Translator:
         self.p, self.ere, self.base = pattern, extended, base
         self.i = 0
         self.levels = [[]]
-        self.groups = 0              # groups opened so far
-        self.closed = set()          # groups closed so far (back-references need them)
+        self.groups = 0  # groups opened so far
+        self.closed = set()  # groups closed so far (back-references need them)
         self.warnings = []
 
     def run(self):
@@ -88,10 +107,15 @@ class _Translator:
         c = self.p[self.i]
         self.i += 1
         if not self.ere and c in "(){}|+?":
-            return {"(": self.open_group, ")": self.close_group,
-                    "{": self.brace, "|": lambda: self.levels[-1].append(("alt", "|")),
-                    "+": lambda: self.quantifier("+"), "?": lambda: self.quantifier("?"),
-                    "}": lambda: self.atom("\\}")}[c]()
+            return {
+                "(": self.open_group,
+                ")": self.close_group,
+                "{": self.brace,
+                "|": lambda: self.levels[-1].append(("alt", "|")),
+                "+": lambda: self.quantifier("+"),
+                "?": lambda: self.quantifier("?"),
+                "}": lambda: self.atom("\\}"),
+            }[c]()
         if c in "123456789":
             n = int(c)
             if n not in self.closed:
@@ -121,7 +145,7 @@ class _Translator:
                 return self.atom(re.escape(q[0]) if q[0] in "*+?" else q)
             what = q[0] if q[0] in "*+?" else "{...}"
             self.warnings.append(f"{what} at start of expression")
-            return                                  # GNU ERE ignores it
+            return  # GNU ERE ignores it
         kind, text = toks[-1]
         toks[-1] = ("quant", (f"(?:{text}){q}" if kind == "quant" else text + q))
 
@@ -131,7 +155,7 @@ class _Translator:
         self.atom("\\^")
 
     def dollar(self):
-        rest = self.p[self.i:]
+        rest = self.p[self.i :]
         if self.ere or rest == "" or rest.startswith("\\)") or rest.startswith("\\|"):
             return self.levels[-1].append(("anchor", "$"))
         self.atom("\\$")
@@ -153,11 +177,11 @@ class _Translator:
     def brace(self):
         close = "\\}" if not self.ere else "}"
         end = self.p.find(close, self.i)
-        body = self.p[self.i:end] if end >= 0 else None
+        body = self.p[self.i : end] if end >= 0 else None
         m = re.fullmatch(r"(\d*)(,?)(\d*)", body) if body is not None else None
         valid = m is not None and (m.group(1) or m.group(2))
         if self.ere and not valid:
-            return self.atom("\\{")                # not an interval: a plain '{'
+            return self.atom("\\{")  # not an interval: a plain '{'
         if end < 0:
             raise RegexError("Unmatched \\{")
         if not valid:
@@ -169,7 +193,8 @@ class _Translator:
         self.i = end + len(close)
         if not self.ere and self.at_start():
             raise RegexError("Invalid preceding regular expression")
-        self.quantifier("{%d%s}" % (lo, "" if hi == lo else f",{'' if hi is None else hi}"))
+        upper = "" if hi == lo else f",{'' if hi is None else hi}"
+        self.quantifier(f"{{{lo}{upper}}}")
 
     # ---------------------------------------------------------- brackets
 
@@ -178,7 +203,7 @@ class _Translator:
         p, i = self.p, self.i
         if i >= len(p):
             raise RegexError("Invalid regular expression")
-        if re.match(r":[a-z]+:\]", p[i:]):           # glibc's text names [:space:] always
+        if re.match(r":[a-z]+:\]", p[i:]):  # glibc's text names [:space:] always
             raise RegexError("character class syntax is [[:space:]], not [:space:]")
         neg = p[i] == "^"
         i += neg
@@ -210,7 +235,7 @@ class _Translator:
         end = p.find(kind + "]", i + 2)
         if end < 0:
             raise RegexError("Unmatched [, [^, [:, [., or [=")
-        name = p[i + 2:end]
+        name = p[i + 2 : end]
         if kind == ":":
             if name not in _CLASSES:
                 raise RegexError("Invalid character class name")

@@ -3,6 +3,7 @@
 These are the /bin copies; the shell runs its own builtin echo/true/false, so these
 serve `cgexec`, `sh -c` exec and explicit paths (/bin/echo).
 """
+
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -10,8 +11,17 @@ from .common import Fatal, Usage, getopt, program, quote
 
 # ------------------------------------------------------------------ echo
 
-_ECHO_ESCAPES = {"\\": "\\", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n",
-                 "r": "\r", "t": "\t", "v": "\v"}
+_ECHO_ESCAPES = {
+    "\\": "\\",
+    "a": "\a",
+    "b": "\b",
+    "e": "\x1b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+    "v": "\v",
+}
 
 
 @program("[SHORT-OPTION]... [STRING]...")
@@ -55,7 +65,7 @@ def _interpret(text: str):
             # \0NNN (up to 3 more digits) or \NNN (up to 2 more): GNU accepts both
             m = re.match(r"[0-7]{0,3}" if e == "0" else r"[0-7]{0,2}", text[i:])
             digits = (m.group() if e == "0" else e + m.group()) or "0"
-            out.append(chr(int(digits, 8) & 0xff))
+            out.append(chr(int(digits, 8) & 0xFF))
             i += m.end()
         else:
             out.append("\\" + e)
@@ -84,13 +94,19 @@ def false(io, args):
 _NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 
 
-@program("[OPTION]... LAST\n  or:  PROG [OPTION]... FIRST LAST\n"
-         "  or:  PROG [OPTION]... FIRST INCREMENT LAST")
+@program(
+    "[OPTION]... LAST\n  or:  PROG [OPTION]... FIRST LAST\n"
+    "  or:  PROG [OPTION]... FIRST INCREMENT LAST"
+)
 def seq(io, args):
     """Print numbers from FIRST (1) to LAST by INCREMENT (1); -s SEP, -w equal width."""
-    opts, nums = getopt(args, "f:s:w", {"format": ("f", True), "separator": ("s", True),
-                                        "equal-width": ("w", False)},
-                        permute=False, stop=lambda a: bool(re.match(r"-[\d.]", a)))
+    opts, nums = getopt(
+        args,
+        "f:s:w",
+        {"format": ("f", True), "separator": ("s", True), "equal-width": ("w", False)},
+        permute=False,
+        stop=lambda a: bool(re.match(r"-[\d.]", a)),
+    )
     o = {key: val for key, val in opts}
     sep, width, form = o.get("s", "\n"), "w" in o, o.get("f")
     if form is not None:
@@ -100,14 +116,20 @@ def seq(io, args):
     if len(nums) > 3:
         raise Usage(f"extra operand {quote(nums[3])}")
     values = [_seq_number(t) for t in nums]
-    first, step, last = ([Decimal(1), Decimal(1)] + values if len(values) == 1 else
-                         [values[0], Decimal(1), values[1]] if len(values) == 2 else values)
+    first, step, last = (
+        [Decimal(1), Decimal(1)] + values
+        if len(values) == 1
+        else [values[0], Decimal(1), values[1]]
+        if len(values) == 2
+        else values
+    )
     if step == 0:
         raise Usage(f"invalid Zero increment value: {quote(nums[1])}")
     texts = [nums[0] if len(nums) > 1 else "1"] + ([nums[1]] if len(nums) == 3 else [])
     prec = max(_precision(t) for t in texts)
-    fmt = _formatter(prec, width, first, last, step) if form is None else \
-        (lambda v: form % float(v))
+    fmt = (
+        _formatter(prec, width, first, last, step) if form is None else (lambda v: form % float(v))
+    )
     n = 0
     value = first
     while (value <= last) if step > 0 else (value >= last):
@@ -156,6 +178,7 @@ def _precision(text: str) -> int:
 def _formatter(prec, width, first, last, step):
     def fmt(value):
         return f"{value:.{prec}f}" if prec else str(int(value))
+
     if not width:
         return fmt
     # the widest of the first and the last value printed

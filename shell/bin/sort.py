@@ -5,6 +5,7 @@ leading blanks belong to it), `-k 2` reaches to the end of the line, `-k 2,2` on
 field 2. Lines equal on every key are ordered by the whole line (reversed with a
 global -r) unless -s or -u; -u keeps the first line of each run of equal keys.
 """
+
 import re
 from decimal import Decimal
 from functools import cmp_to_key
@@ -19,6 +20,7 @@ _NUM = re.compile(r"[ \t]*(-?)(\d*)(?:\.(\d*))?")
 
 class Key:
     """One -k key: start field/char, end field/char (0 = end of field), options."""
+
     __slots__ = ("sf", "sc", "ef", "ec", "opts")
 
     def __init__(self, sf=1, sc=1, ef=None, ec=0, opts=""):
@@ -28,11 +30,21 @@ class Key:
 @program("[OPTION]... [FILE]...", status=2)
 def sort(io, args):
     """Sort lines of all FILEs (or stdin) together."""
-    opts, files = getopt(args, "bfnrsuk:t:o:", {
-        "ignore-leading-blanks": ("b", False), "ignore-case": ("f", False),
-        "numeric-sort": ("n", False), "reverse": ("r", False), "stable": ("s", False),
-        "unique": ("u", False), "key": ("k", True), "field-separator": ("t", True),
-        "output": ("o", True)})
+    opts, files = getopt(
+        args,
+        "bfnrsuk:t:o:",
+        {
+            "ignore-leading-blanks": ("b", False),
+            "ignore-case": ("f", False),
+            "numeric-sort": ("n", False),
+            "reverse": ("r", False),
+            "stable": ("s", False),
+            "unique": ("u", False),
+            "key": ("k", True),
+            "field-separator": ("t", True),
+            "output": ("o", True),
+        },
+    )
     flags = "".join(key for key, val in opts if val is None)
     keys = [_parse_key(val) for key, val in opts if key == "k"]
     tab = _tab([val for key, val in opts if key == "t"])
@@ -41,7 +53,7 @@ def sort(io, args):
     for name in files or ["-"]:
         lines += yield from _slurp(io, name)
     if not keys and set(flags) & set("bfnr"):
-        keys = [Key()]                      # global options make the whole line a key
+        keys = [Key()]  # global options make the whole line a key
     for key in keys:
         if not set(key.opts) & set("bfnr"):
             key.opts += "".join(f for f in flags if f in "bfnr")
@@ -52,7 +64,7 @@ def sort(io, args):
     if output:
         _redirect_stdout(io, output[-1])
     for i in range(0, len(ordered), 256):
-        yield from io.out("".join(ordered[i:i + 256]))
+        yield from io.out("".join(ordered[i : i + 256]))
     return 0
 
 
@@ -91,8 +103,10 @@ def _tab(values):
 
 def _parse_key(spec: str) -> Key:
     """POS1[,POS2], POS = F[.C][OPTS]; GNU's messages for the bad ones."""
+
     def bad(msg):
         return Fatal(f"{msg}: invalid field specification {quote(spec)}", 2)
+
     start, _, end = spec.partition(",")
     m = re.match(r"(\d*)(?:\.(\d*))?([a-zA-Z]*)", start)
     if not m.group(1):
@@ -203,6 +217,7 @@ def _comparator(keys, tab, flags):
                 return 0
         diff = (a > b) - (a < b)
         return -diff if reverse else diff
+
     return cmp
 
 
@@ -210,8 +225,11 @@ def _unique(lines, keys, tab):
     """-u: the first of each run of lines that compare equal (keys only)."""
     out = []
     for line in lines:
-        if out and all(_compare_key(out[-1], line, k, tab) == 0 for k in keys) \
-                and (keys or out[-1] == line):
+        if (
+            out
+            and all(_compare_key(out[-1], line, k, tab) == 0 for k in keys)
+            and (keys or out[-1] == line)
+        ):
             continue
         out.append(line)
     return out

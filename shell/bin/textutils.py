@@ -4,6 +4,7 @@ Each reads its inputs in 4 KiB chunks (one step each) and writes through the buf
 stdout of `Io`. head stops reading once it has what it needs, so `head` at the end of
 a pipe lets the writer die of SIGPIPE as on Linux.
 """
+
 import re
 from collections import deque
 
@@ -20,9 +21,17 @@ _WORD = re.compile(r"[^ \t\n\v\f\r]+")
 @program("[OPTION]... [FILE]...")
 def wc(io, args):
     """Print newline, word and byte counts (-l -w -c, -m chars, -L longest line)."""
-    opts, files = getopt(args, "clmwL", {
-        "bytes": ("c", False), "chars": ("m", False), "lines": ("l", False),
-        "words": ("w", False), "max-line-length": ("L", False)})
+    opts, files = getopt(
+        args,
+        "clmwL",
+        {
+            "bytes": ("c", False),
+            "chars": ("m", False),
+            "lines": ("l", False),
+            "words": ("w", False),
+            "max-line-length": ("L", False),
+        },
+    )
     chosen = {key for key, _ in opts} or set("lwc")
     order = [f for f in "lwmcL" if f in chosen]
     names = files or [None]
@@ -85,7 +94,7 @@ def _wc_width(io, names) -> int:
             continue
         if isinstance(inode, RegFile):
             total += len(inode.data.encode())
-        elif not isinstance(inode, SeqFile):    # SeqFiles stat as regular files of size 0
+        elif not isinstance(inode, SeqFile):  # SeqFiles stat as regular files of size 0
             minimum = 7
     return max(len(str(total)), minimum)
 
@@ -94,7 +103,7 @@ def _stat(io, name):
     """The inode behind an operand (None: cannot stat); stdin's from the open file."""
     try:
         if name in (None, "-"):
-            return io.k.current.files[0].inode      # fstat(0)
+            return io.k.current.files[0].inode  # fstat(0)
         return io.k.sys.lookup(name)
     except (KernelError, IndexError, AttributeError):
         return None
@@ -107,8 +116,17 @@ def _wc_line(counts, order, width, name) -> str:
 
 # ------------------------------------------------------------ head / tail
 
-_SUFFIX = {"b": 512, "K": 1024, "k": 1024, "M": 1 << 20, "G": 1 << 30,
-           "KB": 1000, "kB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3}
+_SUFFIX = {
+    "b": 512,
+    "K": 1024,
+    "k": 1024,
+    "M": 1 << 20,
+    "G": 1 << 30,
+    "KB": 1000,
+    "kB": 1000,
+    "MB": 1000**2,
+    "GB": 1000**3,
+}
 
 
 def _count(text: str, what: str):
@@ -129,9 +147,17 @@ def _legacy(args):
 def _head_tail_opts(args, signed):
     """(mode 'n'/'c', signed?, count, files, headers?); `signed` is the sign that
     means something to this program: head's '-' (all but), tail's '+' (from)."""
-    opts, files = getopt(_legacy(args), "n:c:qv", {
-        "lines": ("n", True), "bytes": ("c", True), "quiet": ("q", False),
-        "silent": ("q", False), "verbose": ("v", False)})
+    opts, files = getopt(
+        _legacy(args),
+        "n:c:qv",
+        {
+            "lines": ("n", True),
+            "bytes": ("c", True),
+            "quiet": ("q", False),
+            "silent": ("q", False),
+            "verbose": ("v", False),
+        },
+    )
     mode, sign, n, headers = "n", False, 10, None
     for key, val in opts:
         if key in "nc":
@@ -191,7 +217,7 @@ def _head_one(io, fd, mode, sign, n):
         batch = yield from lines.batch()
         if not batch:
             break
-        if sign:                                 # all but the last n: hold n back
+        if sign:  # all but the last n: hold n back
             held.extend(batch)
             while len(held) > n:
                 io.put(held.popleft())
@@ -217,7 +243,7 @@ def _take_chars(io, fd, limit):
 def _tail_one(io, fd, mode, sign, n):
     if mode == "c":
         text = yield from _take_chars(io, fd, None)
-        yield from io.out(text[max(n - 1, 0):] if sign else (text[-n:] if n else ""))
+        yield from io.out(text[max(n - 1, 0) :] if sign else (text[-n:] if n else ""))
         return
     lines = Lines(io, fd)
     keep = deque(maxlen=None if sign else n)
@@ -226,7 +252,7 @@ def _tail_one(io, fd, mode, sign, n):
         batch = yield from lines.batch()
         if not batch:
             break
-        if sign:                                 # from line n on: stream
+        if sign:  # from line n on: stream
             skip = max(0, n - 1 - seen)
             seen += len(batch)
             io.put("".join(batch[skip:]))
@@ -242,10 +268,19 @@ def _tail_one(io, fd, mode, sign, n):
 @program("OPTION... [FILE]...")
 def cut(io, args):
     """Print selected parts of lines: -f LIST with -d C (-s), or -c / -b LIST."""
-    opts, files = getopt(args, "b:c:d:f:sn", {
-        "bytes": ("b", True), "characters": ("c", True), "delimiter": ("d", True),
-        "fields": ("f", True), "only-delimited": ("s", False),
-        "output-delimiter": ("O", True), "complement": ("C", False)})
+    opts, files = getopt(
+        args,
+        "b:c:d:f:sn",
+        {
+            "bytes": ("b", True),
+            "characters": ("c", True),
+            "delimiter": ("d", True),
+            "fields": ("f", True),
+            "only-delimited": ("s", False),
+            "output-delimiter": ("O", True),
+            "complement": ("C", False),
+        },
+    )
     cfg = _cut_config(opts)
     status = 0
     for name in files or ["-"]:
@@ -283,8 +318,14 @@ def _cut_config(opts):
     if len(delim) != 1:
         raise Usage("the delimiter must be a single character")
     ranges = _cut_list(o[kinds[0]], fields)
-    return {"fields": fields, "ranges": ranges, "delim": delim, "only": "s" in o,
-            "out": o.get("O", delim), "complement": "C" in o}
+    return {
+        "fields": fields,
+        "ranges": ranges,
+        "delim": delim,
+        "only": "s" in o,
+        "out": o.get("O", delim),
+        "complement": "C" in o,
+    }
 
 
 def _cut_list(text, fields):
@@ -299,8 +340,11 @@ def _cut_list(text, fields):
             if part and not part.isdigit():
                 raise Usage(f"invalid {what} {quote(item)}")
         if (lo and int(lo) == 0) or (hi and int(hi) == 0) or item == "":
-            raise Usage("fields are numbered from 1" if fields
-                        else "byte/character positions are numbered from 1")
+            raise Usage(
+                "fields are numbered from 1"
+                if fields
+                else "byte/character positions are numbered from 1"
+            )
         a = int(lo) if lo else 1
         b = (int(hi) if hi else None) if dash else a
         if b is not None and b < a:
@@ -331,10 +375,19 @@ def _cut_line(line, cfg) -> str:
 def uniq(io, args):
     """Collapse adjacent equal lines: -c counts, -d only repeated, -u only unique,
     -i ignore case, -f N skip fields, -s N skip chars, -w N compare N chars."""
-    opts, files = getopt(args, "cduif:s:w:", {
-        "count": ("c", False), "repeated": ("d", False), "unique": ("u", False),
-        "ignore-case": ("i", False), "skip-fields": ("f", True), "skip-chars": ("s", True),
-        "check-chars": ("w", True)})
+    opts, files = getopt(
+        args,
+        "cduif:s:w:",
+        {
+            "count": ("c", False),
+            "repeated": ("d", False),
+            "unique": ("u", False),
+            "ignore-case": ("i", False),
+            "skip-fields": ("f", True),
+            "skip-chars": ("s", True),
+            "check-chars": ("w", True),
+        },
+    )
     o = {key: val for key, val in opts}
     if len(files) > 2:
         raise Usage(f"extra operand {quote(files[2])}")
@@ -381,6 +434,7 @@ def _uniq_key(o):
         if width is not None:
             text = text[:width]
         return text.lower() if fold else text
+
     return key
 
 

@@ -6,6 +6,7 @@ SETs take ranges (a-z), classes ([:lower:] [:upper:] [:digit:] [:space:] [:alpha
 -c complements SET1 over the 256 byte values. A short SET2 is padded with its last
 character (-t truncates SET1 instead). Squeezing carries across chunk boundaries.
 """
+
 import re
 import string
 
@@ -14,11 +15,15 @@ from .common import Fatal, Usage, getopt, program, quote
 _CLASSES = {
     "alnum": string.digits + string.ascii_uppercase + string.ascii_lowercase,
     "alpha": string.ascii_uppercase + string.ascii_lowercase,
-    "blank": "\t ", "cntrl": "".join(map(chr, range(32))) + "\x7f",
-    "digit": string.digits, "graph": "".join(map(chr, range(33, 127))),
-    "lower": string.ascii_lowercase, "print": "".join(map(chr, range(32, 127))),
+    "blank": "\t ",
+    "cntrl": "".join(map(chr, range(32))) + "\x7f",
+    "digit": string.digits,
+    "graph": "".join(map(chr, range(33, 127))),
+    "lower": string.ascii_lowercase,
+    "print": "".join(map(chr, range(32, 127))),
     "punct": "".join(c for c in map(chr, range(33, 127)) if not c.isalnum()),
-    "space": "\t\n\v\f\r ", "upper": string.ascii_uppercase,
+    "space": "\t\n\v\f\r ",
+    "upper": string.ascii_uppercase,
     "xdigit": string.digits + "ABCDEFabcdef",
 }
 _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
@@ -27,9 +32,16 @@ _ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v
 @program("[OPTION]... SET1 [SET2]")
 def tr(io, args):
     """Translate, squeeze and/or delete characters from stdin to stdout."""
-    opts, sets = getopt(args, "cCdst", {
-        "complement": ("c", False), "delete": ("d", False), "squeeze-repeats": ("s", False),
-        "truncate-set1": ("t", False)})
+    opts, sets = getopt(
+        args,
+        "cCdst",
+        {
+            "complement": ("c", False),
+            "delete": ("d", False),
+            "squeeze-repeats": ("s", False),
+            "truncate-set1": ("t", False),
+        },
+    )
     flags = {"c" if key == "C" else key for key, _ in opts}
     _check_operands(flags, sets)
     plan = _plan(flags, sets)
@@ -48,13 +60,19 @@ def _check_operands(flags, sets):
         raise Usage("missing operand")
     need = 2 if (delete and squeeze) or not (delete or squeeze) else 1
     if len(sets) < need:
-        why = ("Two strings must be given when both deleting and squeezing repeats."
-               if delete else "Two strings must be given when translating.")
+        why = (
+            "Two strings must be given when both deleting and squeezing repeats."
+            if delete
+            else "Two strings must be given when translating."
+        )
         raise Usage(f"missing operand after {quote(sets[-1])}", why)
     limit = 1 if delete and not squeeze else 2
     if len(sets) > limit:
-        extra = ("Only one string may be given when deleting without squeezing repeats."
-                 if limit == 1 else "")
+        extra = (
+            "Only one string may be given when deleting without squeezing repeats."
+            if limit == 1
+            else ""
+        )
         raise Usage(f"extra operand {quote(sets[limit])}", extra)
 
 
@@ -69,7 +87,7 @@ def _plan(flags, sets):
         if "s" in flags:
             plan["squeeze"] = _squeeze_rx(set(set2 or ""), False)
         return plan
-    if set2 is None:                         # -s with one set: squeeze SET1
+    if set2 is None:  # -s with one set: squeeze SET1
         plan["squeeze"] = _squeeze_rx(set(set1), complement)
         return plan
     plan["table"], plan["other"] = _table(set1, set2, complement, "t" in flags)
@@ -84,7 +102,7 @@ def _table(set1, set2, complement, truncate):
         set1 = [chr(i) for i in range(256) if chr(i) not in members]
     set2 = _fill(set2, len(set1))
     if truncate:
-        set1 = set1[:len(set2)]
+        set1 = set1[: len(set2)]
     elif len(set2) < len(set1):
         if not set2:
             raise Fatal("when not truncating set1, string2 must be non-empty")
@@ -137,18 +155,21 @@ def _apply(plan, data, last):
 
 # ------------------------------------------------------------- set syntax
 
+
 def _expand(text: str, first: bool) -> list:
     """A SET as a list of characters; a [c*] repeat stays as ('fill', c) (SET2 only)."""
     out, i, n = [], 0, len(text)
     while i < n:
         if text.startswith("[:", i) and text.find(":]", i + 2) > 0:
             j = text.find(":]", i + 2)
-            name = text[i + 2:j]
+            name = text[i + 2 : j]
             if name not in _CLASSES:
                 raise Fatal(f"invalid character class {quote(name)}")
             if not first and name not in ("upper", "lower"):
-                raise Fatal("when translating, the only character classes that may appear in\n"
-                            "string2 are 'upper' and 'lower'")
+                raise Fatal(
+                    "when translating, the only character classes that may appear in\n"
+                    "string2 are 'upper' and 'lower'"
+                )
             out += list(_CLASSES[name])
             i = j + 2
             continue
@@ -161,8 +182,9 @@ def _expand(text: str, first: bool) -> list:
             if first:
                 raise Fatal("the [c*] repeat construct may not appear in string1")
             c = _unescape(rep.group(1))[0]
-            count = int(rep.group(2), 8 if rep.group(2).startswith("0") else 10) \
-                if rep.group(2) else 0
+            count = (
+                int(rep.group(2), 8 if rep.group(2).startswith("0") else 10) if rep.group(2) else 0
+            )
             out += [("fill", c)] if count == 0 else [c] * count
             i += rep.end()
             continue
@@ -171,8 +193,10 @@ def _expand(text: str, first: bool) -> list:
         if i < n - 1 and text[i] == "-":
             hi, j = _char(text, i + 1)
             if hi < c:
-                raise Fatal(f"range-endpoints of {quote(text[start:j])}"
-                            " are in reverse collating sequence order")
+                raise Fatal(
+                    f"range-endpoints of {quote(text[start:j])}"
+                    " are in reverse collating sequence order"
+                )
             out += [chr(x) for x in range(ord(c), ord(hi) + 1)]
             i = j
             continue
@@ -184,9 +208,9 @@ def _char(text: str, i: int):
     """One possibly escaped character at text[i] -> (char, next index)."""
     if text[i] != "\\" or i + 1 == len(text):
         return text[i], i + 1
-    m = re.match(r"[0-7]{1,3}", text[i + 1:])
+    m = re.match(r"[0-7]{1,3}", text[i + 1 :])
     if m:
-        return chr(int(m.group(0), 8) & 0xff), i + 1 + m.end()
+        return chr(int(m.group(0), 8) & 0xFF), i + 1 + m.end()
     c = text[i + 1]
     return _ESCAPES.get(c, c), i + 2
 

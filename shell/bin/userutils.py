@@ -4,6 +4,7 @@
 check what a non-root task may do: cgroup limit files and `tasks` are root's (EACCES),
 signals to other users' tasks fail (EPERM), /proc stays readable.
 """
+
 from toyos.errno import KernelError
 
 from .common import Fatal, Usage, program
@@ -41,15 +42,16 @@ def su(io, args):
             user = a
     entry = [u for u in (yield from passwd(io)) if u[0] == user]
     if not entry:
-        raise Fatal(f"user {user} does not exist or the user entry does not contain all "
-                    "the required fields")
+        raise Fatal(
+            f"user {user} does not exist or the user entry does not contain all the required fields"
+        )
     _, uid, home = entry[0]
     k = io.k
     try:
         k.sys.setuid(uid)
     except KernelError:
         raise Fatal("Authentication failure") from None
-    if login and _is_dir(k, home):            # `su -` starts in the user's home
+    if login and _is_dir(k, home):  # `su -` starts in the user's home
         k.current.cwd = home
     sh = k.sys.find_program("sh")
     yield
@@ -58,6 +60,7 @@ def su(io, args):
 
 def _is_dir(k, path: str) -> bool:
     from toyos.fs.vfs import Dir
+
     try:
         return isinstance(k.sys.lookup(path), Dir)
     except KernelError:

@@ -10,6 +10,7 @@ Not a test (no wall-clock assertions in the suite): it prints microseconds per f
 Each fork's child exits at once and is reaped by wait4; the clock runs until the
 RCU callbacks freed every stack, so the uncharge is included.
 """
+
 import sys
 import time
 
@@ -20,7 +21,7 @@ CG = "/sys/fs/cgroup/memory"
 
 def child(k):
     return 0
-    yield                                     # a generator that exits at its first step
+    yield  # a generator that exits at its first step
 
 
 def forker(n):
@@ -29,6 +30,7 @@ def forker(n):
             k.sys.fork(child)
             yield from k.sys.wait4(-1)
         return 0
+
     return main
 
 
@@ -62,8 +64,12 @@ def limit_here(k):
 
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 20000
-    cases = [("disabled", ["cgroup_disable=memory"], no_setup), ("key off", [], no_setup),
-             ("key on", [], limit_elsewhere), ("charged", [], limit_here)]
+    cases = [
+        ("disabled", ["cgroup_disable=memory"], no_setup),
+        ("key off", [], no_setup),
+        ("key on", [], limit_elsewhere),
+        ("charged", [], limit_here),
+    ]
     for rnd in range(3):
         for name, boot, setup in cases:
             us = measure(boot, setup, n)

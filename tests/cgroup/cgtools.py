@@ -4,7 +4,6 @@ Programs are generator functions `prog(k, argv)`; the factories below return the
 record what happened in lists the tests assert on. (No conftest.py here: the suite's
 other directories import `run_program` from the top-level conftest by module name.)
 """
-import pytest
 
 from toyos.boot import Kernel
 from toyos.errno import KernelError
@@ -15,7 +14,7 @@ CG = "/sys/fs/cgroup/memory"
 def boot(*words, mem="256M", cpus=2):
     """Boot with debug_vm and let init, kthreadd and the kworkers take their first steps."""
     k = Kernel(mem=mem, cpus=cpus, seed=0, boot=list(words))
-    k.debug_vm = True                # every invariant after every step (a BUG fails the test)
+    k.debug_vm = True  # every invariant after every step (a BUG fails the test)
     settle(k)
     return k
 
@@ -61,8 +60,10 @@ def snapshot(k, group: str) -> dict:
 
 def settle(k, max_jiffies=2000) -> None:
     """Run until no task is runnable and no RCU callback or work item is pending."""
-    k.run(until=lambda: not k.rcu.pending() and not k.wq.pending()
-          and not any(c.rq for c in k.cpus), max_jiffies=max_jiffies)
+    k.run(
+        until=lambda: not k.rcu.pending() and not k.wq.pending() and not any(c.rq for c in k.cpus),
+        max_jiffies=max_jiffies,
+    )
 
 
 def quiesce(k, jiffies=50) -> None:
@@ -78,6 +79,7 @@ def sleeper(k, argv):
 
 def forker(n: int, results: list, child=sleeper):
     """A program that forks n children running `child`, recording pid or errno, then pauses."""
+
     def main(k, argv):
         for _ in range(n):
             try:
@@ -86,11 +88,13 @@ def forker(n: int, results: list, child=sleeper):
                 results.append(-e.errno)
             yield
         yield from k.sys.pause()
+
     return main
 
 
 def hog(nbytes: int, results: list):
     """memhog: touch nbytes of anonymous memory, record the outcome, then pause."""
+
     def main(k, argv):
         try:
             got = yield from k.sys.mmap_touch(nbytes)
@@ -98,6 +102,7 @@ def hog(nbytes: int, results: list):
         except KernelError as e:
             results.append(("err", k.current.pid, e.errno))
         yield from k.sys.pause()
+
     return main
 
 
@@ -118,18 +123,10 @@ def run_as(k, task, fn):
 
 def kill_all_in(k, group: str) -> None:
     from toyos.kernel.signal import SIGKILL, send_signal
+
     for t in list(k.cgroups.lookup(group).tasks):
         send_signal(k, t, SIGKILL)
 
 
 def memcg(k, group: str):
     return k.cgroups.memory.memcg(group)
-
-
-@pytest.fixture
-def k():
-    """A 256M, 2-CPU machine with the memory controller; invariants checked at the end."""
-    kernel = boot()
-    yield kernel
-    kernel.check_invariants()
-    kernel.cgroups.memory.check_page_cgroups()

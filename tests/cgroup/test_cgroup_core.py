@@ -1,16 +1,37 @@
 """kernel/cgroup.c: the hierarchy, tasks and cgroup.procs, fork/exit hooks, /proc files, boot."""
-import pytest
 
-from cgtools import (CG, boot, forker, k, path_of, quiesce, read, sleeper, spawn_in, write,
-                     write_errno)
+import pytest
+from cgtools import (
+    CG,
+    boot,
+    forker,
+    path_of,
+    quiesce,
+    read,
+    sleeper,
+    spawn_in,
+    write,
+    write_errno,
+)
+
 from toyos.errno import EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENOTDIR, EPERM, ESRCH, KernelError
 from toyos.kernel.signal import SIGKILL, send_signal
 
 MEMCG_FILES = {
-    "tasks", "cgroup.procs", "memory.limit_in_bytes", "memory.usage_in_bytes",
-    "memory.max_usage_in_bytes", "memory.failcnt", "memory.use_hierarchy", "memory.force_empty",
-    "memory.stat", "memory.oom_control", "memory.kmem.limit_in_bytes",
-    "memory.kmem.usage_in_bytes", "memory.kmem.failcnt", "memory.kmem.max_usage_in_bytes",
+    "tasks",
+    "cgroup.procs",
+    "memory.limit_in_bytes",
+    "memory.usage_in_bytes",
+    "memory.max_usage_in_bytes",
+    "memory.failcnt",
+    "memory.use_hierarchy",
+    "memory.force_empty",
+    "memory.stat",
+    "memory.oom_control",
+    "memory.kmem.limit_in_bytes",
+    "memory.kmem.usage_in_bytes",
+    "memory.kmem.failcnt",
+    "memory.kmem.max_usage_in_bytes",
 }
 
 
@@ -23,7 +44,8 @@ def test_hierarchy_mounted_at_boot_with_every_file(k):
 
 def test_proc_cgroups_and_proc_pid_cgroup(k):
     assert k.read_file("/proc/cgroups") == (
-        "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t1\t1\t1\n")
+        "#subsys_name\thierarchy\tnum_cgroups\tenabled\nmemory\t1\t1\t1\n"
+    )
     k.cgroups.mkdir("/A")
     k.cgroups.mkdir("/A/B")
     assert "memory\t1\t3\t1\n" in k.read_file("/proc/cgroups")
@@ -42,7 +64,7 @@ def test_mkdir_and_rmdir_through_the_vfs(k):
         assert e.value.errno == err
     with pytest.raises(KernelError) as e:
         k.sys.rmdir(f"{CG}/A")
-    assert e.value.errno == EBUSY                    # it has a child
+    assert e.value.errno == EBUSY  # it has a child
     with pytest.raises(KernelError) as e:
         k.sys.rmdir(f"{CG}/A/tasks")
     assert e.value.errno == ENOTDIR
@@ -91,7 +113,7 @@ def test_forked_child_starts_in_parents_group_and_zombie_is_listed_nowhere(k):
     k.run_for(5)
     assert read(k, "A", "tasks") == "".join(f"{p}\n" for p in sorted([parent.pid] + pids))
     assert read(k, "A", "cgroup.procs") == read(k, "A", "tasks")
-    send_signal(k, k.sched.tasks[pids[0]], SIGKILL)      # a zombie until its parent reaps
+    send_signal(k, k.sched.tasks[pids[0]], SIGKILL)  # a zombie until its parent reaps
     k.run_for(2)
     zombie = k.sched.tasks[pids[0]]
     assert zombie.exit_state and zombie.cgroup is k.cgroups.root
@@ -107,9 +129,9 @@ def test_write_pid_to_tasks_moves_the_task(k):
     write(k, "B", "tasks", f"{t.pid}\n")
     assert t.cgroup is k.cgroups.lookup("/B")
     assert read(k, "A", "tasks") == "" and read(k, "B", "tasks") == f"{t.pid}\n"
-    write(k, "A", "cgroup.procs", f"0x{t.pid:x}")         # base 0, like cgroup_write_X64
+    write(k, "A", "cgroup.procs", f"0x{t.pid:x}")  # base 0, like cgroup_write_X64
     assert t.cgroup is k.cgroups.lookup("/A")
-    write(k, "A", "tasks", str(t.pid))                    # same group: fine
+    write(k, "A", "tasks", str(t.pid))  # same group: fine
     assert k.cgroups.tasks("/A") == [t.pid]
 
 
@@ -119,15 +141,26 @@ def test_write_zero_to_tasks_moves_the_writer(k):
     def prog(kk, argv):
         kk.write_file(f"{CG}/A/tasks", "0\n")
         yield from kk.sys.pause()
+
     t = k.spawn(prog, ["self-mover"])
     k.run_for(2)
     assert t.cgroup is k.cgroups.lookup("/A")
 
 
-@pytest.mark.parametrize("text,err", [
-    ("99999\n", ESRCH), ("4194305", ESRCH), ("abc", EINVAL), ("12x", EINVAL), ("-1", EINVAL),
-    ("", EINVAL), ("\n", EINVAL), ("1.5", EINVAL), ("1 2", EINVAL),
-])
+@pytest.mark.parametrize(
+    "text,err",
+    [
+        ("99999\n", ESRCH),
+        ("4194305", ESRCH),
+        ("abc", EINVAL),
+        ("12x", EINVAL),
+        ("-1", EINVAL),
+        ("", EINVAL),
+        ("\n", EINVAL),
+        ("1.5", EINVAL),
+        ("1 2", EINVAL),
+    ],
+)
 def test_bad_writes_to_tasks(k, text, err):
     """Rule 13: an unknown pid is ESRCH, a non-number EINVAL; nothing moves."""
     k.cgroups.mkdir("/A")
@@ -139,7 +172,7 @@ def test_bad_writes_to_tasks(k, text, err):
 
 def test_kernel_threads_and_zombies_cannot_be_attached(k):
     k.cgroups.mkdir("/A")
-    assert write_errno(k, "A", "tasks", "2") == EINVAL                  # kthreadd
+    assert write_errno(k, "A", "tasks", "2") == EINVAL  # kthreadd
     kworker = k.wq.workers[0]
     assert write_errno(k, "A", "tasks", str(kworker.pid)) == EINVAL
     pids = []
@@ -147,7 +180,7 @@ def test_kernel_threads_and_zombies_cannot_be_attached(k):
     k.run_for(3)
     send_signal(k, k.sched.tasks[pids[0]], SIGKILL)
     k.run_for(2)
-    assert write_errno(k, "A", "tasks", str(pids[0])) == ESRCH        # zombie
+    assert write_errno(k, "A", "tasks", str(pids[0])) == ESRCH  # zombie
 
 
 def test_files_of_a_removed_group_fail_with_enodev(k):

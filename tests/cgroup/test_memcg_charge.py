@@ -3,10 +3,22 @@
 Patches: "memcg: make it possible to use the stock for more than one page",
 "memcg: reclaim when more than one page needed".
 """
-import pytest
 
-from cgtools import (forker, hog, k, memcg, quiesce, read, run_as, sleeper, spawn_in, value,
-                     write, write_errno)
+import pytest
+from cgtools import (
+    forker,
+    hog,
+    memcg,
+    quiesce,
+    read,
+    run_as,
+    sleeper,
+    spawn_in,
+    value,
+    write,
+    write_errno,
+)
+
 from toyos.cgroup.memcg_charge import CHARGE_OK, CHARGE_RETRY
 from toyos.config import CHARGE_BATCH, PAGE_SIZE, THREAD_SIZE
 from toyos.errno import EBUSY, ENOMEM
@@ -69,7 +81,7 @@ def test_refill_for_another_memcg_drains_the_old_one(k):
 def test_failed_batch_is_retried_with_the_pages_needed_before_reclaim(k, monkeypatch):
     """Rule 10: the batch failure counts in failcnt; the exact retry succeeds without reclaim."""
     accounted(k, "A")
-    write(k, "A", "memory.limit_in_bytes", "64K")            # 16 pages < CHARGE_BATCH
+    write(k, "A", "memory.limit_in_bytes", "64K")  # 16 pages < CHARGE_BATCH
     mc = k.cgroups.memory
     reclaims, attempts = [], []
     orig = mc.mem_cgroup_do_charge
@@ -79,11 +91,14 @@ def test_failed_batch_is_retried_with_the_pages_needed_before_reclaim(k, monkeyp
         ret = orig(memcg, gfp, nr_pages, min_pages)
         attempts.append((nr_pages, min_pages, ret[0]))
         return ret
+
     monkeypatch.setattr(mc, "mem_cgroup_do_charge", do_charge)
     spawn_in(k, "A", forker(1, []))
     k.run_for(5)
-    assert attempts == [(CHARGE_BATCH, STACK_PAGES, CHARGE_RETRY),
-                        (STACK_PAGES, STACK_PAGES, CHARGE_OK)]
+    assert attempts == [
+        (CHARGE_BATCH, STACK_PAGES, CHARGE_RETRY),
+        (STACK_PAGES, STACK_PAGES, CHARGE_OK),
+    ]
     assert reclaims == []
     assert value(k, "A", "memory.failcnt") == 1
     assert value(k, "A", "memory.usage_in_bytes") == THREAD_SIZE
@@ -93,13 +108,13 @@ def test_reclaim_when_more_than_one_page_is_needed(k):
     """Patch 2: a reclaim that freed something retries charges of up to 8 pages, not only 1.
 
     The reclaimer frees one page per call; the two-page stack needs two calls."""
-    k.debug_vm = False           # the fake page cache is charged to no page: counters inexact
+    k.debug_vm = False  # the fake page cache is charged to no page: counters inexact
     accounted(k, "A")
     write(k, "A", "memory.limit_in_bytes", "64K")
-    write(k, "A", "memory.oom_control", "1")                 # no OOM kill: just fail
+    write(k, "A", "memory.oom_control", "1")  # no OOM kill: just fail
     mc = k.cgroups.memory
     m = memcg(k, "A")
-    cache = [16]                                             # 16 "page cache" pages: full
+    cache = [16]  # 16 "page cache" pages: full
     m.res.charge(16 * PAGE_SIZE)
     calls = []
 
@@ -110,6 +125,7 @@ def test_reclaim_when_more_than_one_page_is_needed(k):
             m.res.uncharge(PAGE_SIZE)
             return 1
         return 0
+
     mc.reclaimers.append(reclaimer)
     pids = []
     spawn_in(k, "A", forker(1, pids))
@@ -165,11 +181,12 @@ def test_force_empty_drains_and_moves_user_pages_but_kmem_stays(k):
         yield from kk.sys.mmap_touch(5 * PAGE_SIZE)
         pids.append(kk.sys.fork(lambda k2: sleeper(k2, []), "c"))
         yield from kk.sys.pause()
+
     t = spawn_in(k, "A", prog)
     k.run_for(5)
     child = k.sched.tasks[pids[0]]
     for task in (t, child):
-        write(k, "", "tasks", str(task.pid))                 # charges stay in A
+        write(k, "", "tasks", str(task.pid))  # charges stay in A
     assert value(k, "A", "memory.usage_in_bytes") == CHARGE_BATCH * PAGE_SIZE
     write(k, "A", "memory.force_empty", "0")
     assert value(k, "A", "memory.kmem.usage_in_bytes") == THREAD_SIZE
@@ -208,6 +225,7 @@ def test_atomic_charge_without_wait_fails_at_once(k):
     mc = k.cgroups.memory
     m = memcg(k, "A")
     from toyos.cgroup.memcg_kmem import run_atomic
+
     ret = run_as(k, t, lambda: run_atomic(mc.mem_cgroup_try_charge(t, 0, 3, m)))
     assert ret == (-ENOMEM, None) and m.res.usage == 0
     assert run_as(k, t, lambda: run_atomic(mc.mem_cgroup_try_charge(t, GFP_KERNEL, 2, m))) == (0, m)
@@ -219,6 +237,7 @@ def test_atomic_charge_without_wait_fails_at_once(k):
 @pytest.mark.parametrize("cpus", [1, 3])
 def test_stock_is_per_cpu(cpus):
     from cgtools import boot
+
     k = boot(cpus=cpus)
     assert len(k.cgroups.memory.stocks) == cpus
     k.check_invariants()

@@ -3,7 +3,9 @@
 Patches: "memcg: kmem accounting lifecycle management", "memcg: allow a memcg with kmem
 charges to be destructed", "memcg: execute the whole memcg freeing in free_worker".
 """
-from cgtools import CG, boot, forker, k, memcg, quiesce, read, spawn_in, value, write
+
+from cgtools import CG, boot, forker, memcg, quiesce, read, spawn_in, value, write
+
 from toyos.cgroup.memcg_kmem import KMEM_ACCOUNTED_DEAD
 from toyos.config import THREAD_SIZE
 from toyos.kernel.signal import SIGKILL, send_signal
@@ -33,10 +35,11 @@ def test_rmdir_with_kmem_charges_leaves_a_dangling_memcg(k):
     assert m.kmem_account_flags & KMEM_ACCOUNTED_DEAD and m.refcnt == 1
     assert read(k, "", "memory.dangling_memcgs") == (
         "/box:\n\tstate: offline\n\trefcount: 1\n\tusage: 8192\n\tkmem usage: 8192\n"
-        "\tkmem limit: 1048576\n\tkmem flags: active activated dead\n")
+        "\tkmem limit: 1048576\n\tkmem flags: active activated dead\n"
+    )
     assert k.static_key(KEY).count == 1
     k.run_for(100)
-    assert m.state == "offline"                                # nothing frees it yet
+    assert m.state == "offline"  # nothing frees it yet
     send_signal(k, child, SIGKILL)
     send_signal(k, parent, SIGKILL)
     quiesce(k)
@@ -58,11 +61,12 @@ def test_the_free_runs_in_a_kworker_never_in_softirq(k):
         if memcg is m:
             puts.append((k.cpu.softirq_count > 0, k.current.comm))
         orig_put(memcg)
+
     mc.mem_cgroup_put = put
     send_signal(k, child, SIGKILL)
     send_signal(k, parent, SIGKILL)
     quiesce(k)
-    assert puts == [(True, puts[0][1])]                        # the last put: in softirq
+    assert puts == [(True, puts[0][1])]  # the last put: in softirq
     assert mc.free_log == [("/box", mc.free_log[0][1], "kthread")]
     assert mc.free_log[0][1].startswith("kworker/")
     assert k.checker.violations == [] and not k.log.grep("WARNING")
@@ -152,5 +156,5 @@ def test_same_name_can_be_reused_while_the_old_memcg_dangles(k):
     assert new is not old and new.kmem_account_flags == 0
     assert value(k, "box", "memory.kmem.usage_in_bytes") == 0
     assert read(k, "", "memory.dangling_memcgs").startswith("/box:\n")
-    assert k.read_file("/proc/cgroups").endswith("memory\t1\t2\t1\n")      # dead ones: not
+    assert k.read_file("/proc/cgroups").endswith("memory\t1\t2\t1\n")  # dead ones: not
     assert k.vfs.lookup(f"{CG}/box/memory.kmem.limit_in_bytes") is not None

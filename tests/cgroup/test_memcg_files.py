@@ -3,17 +3,42 @@
 SPEC 5 rules 1, 7 (resets), 12 and 13; every bad input fails with its errno and leaves
 every file of the group (and the static key) exactly as it was.
 """
-import pytest
 
-from cgtools import hog, k, quiesce, read, sleeper, snapshot, spawn_in, value, write, write_errno
+import pytest
+from cgtools import hog, quiesce, read, sleeper, snapshot, spawn_in, value, write, write_errno
+
 from toyos.config import PAGE_SIZE, RESOURCE_MAX
 from toyos.errno import EBUSY, EINVAL, KernelError
 
 LIMITS = ("memory.limit_in_bytes", "memory.kmem.limit_in_bytes")
-READ_ONLY = ("memory.usage_in_bytes", "memory.kmem.usage_in_bytes", "memory.stat",
-             "memory.dangling_memcgs")
-BAD_LIMITS = ["", "\n", "abc", "1xx", "xx", "1.0", "0.5", "-2", "-1k", "-0", "+1", "1T", "1KB",
-              "08", "0x", "0xz", "1 2", "1e3", "--1", "١٢"]
+READ_ONLY = (
+    "memory.usage_in_bytes",
+    "memory.kmem.usage_in_bytes",
+    "memory.stat",
+    "memory.dangling_memcgs",
+)
+BAD_LIMITS = [
+    "",
+    "\n",
+    "abc",
+    "1xx",
+    "xx",
+    "1.0",
+    "0.5",
+    "-2",
+    "-1k",
+    "-0",
+    "+1",
+    "1T",
+    "1KB",
+    "08",
+    "0x",
+    "0xz",
+    "1 2",
+    "1e3",
+    "--1",
+    "١٢",
+]
 
 
 @pytest.mark.parametrize("name", LIMITS)
@@ -26,11 +51,21 @@ def test_bad_limit_is_einval_and_changes_nothing(k, name, text):
 
 
 @pytest.mark.parametrize("name", LIMITS)
-@pytest.mark.parametrize("text,want", [
-    ("1\n", 4096), ("4097", 8192), ("4k", 4096), ("1M\n", 1 << 20), ("1g", 1 << 30),
-    ("0x2000", 8192), ("  8192  \n", 8192), ("-1\n", RESOURCE_MAX),
-    ("9223372036854775807", RESOURCE_MAX), ("18446744073709551616", RESOURCE_MAX),
-])
+@pytest.mark.parametrize(
+    "text,want",
+    [
+        ("1\n", 4096),
+        ("4097", 8192),
+        ("4k", 4096),
+        ("1M\n", 1 << 20),
+        ("1g", 1 << 30),
+        ("0x2000", 8192),
+        ("  8192  \n", 8192),
+        ("-1\n", RESOURCE_MAX),
+        ("9223372036854775807", RESOURCE_MAX),
+        ("18446744073709551616", RESOURCE_MAX),
+    ],
+)
 def test_good_limits_read_back(k, name, text, want):
     """Rule 1: memparse, rounded up to a page; -1 and overflow read back as RESOURCE_MAX."""
     k.cgroups.mkdir("/A")
@@ -72,6 +107,7 @@ def test_dangling_memcgs_only_in_the_root(k):
 
 def forks_then_reaps(pids):
     """Fork three sleepers (the third fails under a 16K kmem limit), then reap one child."""
+
     def main(kk, argv):
         for _ in range(3):
             try:
@@ -81,6 +117,7 @@ def forks_then_reaps(pids):
             yield
         yield from kk.sys.wait4(-1)
         yield from kk.sys.pause()
+
     return main
 
 
@@ -90,7 +127,7 @@ def test_failcnt_and_max_usage_reset_on_any_write(k, prefix, text):
     """Rule 7: failcnt -> 0 and max_usage -> usage, whatever is written."""
     k.cgroups.mkdir("/A")
     write(k, "A", "memory.kmem.limit_in_bytes", "16K")
-    write(k, "A", "memory.limit_in_bytes", "64K")       # the first batch of 32 pages fails
+    write(k, "A", "memory.limit_in_bytes", "64K")  # the first batch of 32 pages fails
     pids = []
     spawn_in(k, "A", forks_then_reaps(pids))
     k.run_for(10)
@@ -124,7 +161,7 @@ def test_use_hierarchy_rules(k):
     assert write_errno(k, "H", "memory.use_hierarchy", "0") == EBUSY
     for bad in ("x", "-1", "", "1.0", "0x"):
         assert write_errno(k, "A/B", "memory.use_hierarchy", bad) == EINVAL
-    assert write_errno(k, "A/B", "memory.use_hierarchy", "0x1") == 0     # base 0
+    assert write_errno(k, "A/B", "memory.use_hierarchy", "0x1") == 0  # base 0
     assert value(k, "A/B", "memory.use_hierarchy") == 1
 
 
@@ -143,13 +180,13 @@ def test_oom_control(k):
     for bad in ("2", "x", "-1", ""):
         assert write_errno(k, "A", "memory.oom_control", bad) == EINVAL
     assert write_errno(k, "", "memory.oom_control", "1") == EINVAL
-    k.cgroups.mkdir("/A/B")                             # inherits oom_kill_disable
+    k.cgroups.mkdir("/A/B")  # inherits oom_kill_disable
     assert read(k, "A/B", "memory.oom_control").startswith("oom_kill_disable 1")
     k.cgroups.mkdir("/H")
     write(k, "H", "memory.use_hierarchy", "1")
     k.cgroups.mkdir("/H/C")
-    assert write_errno(k, "H/C", "memory.oom_control", "1") == EINVAL   # inside a hierarchy
-    assert write_errno(k, "H", "memory.oom_control", "1") == EINVAL     # has children
+    assert write_errno(k, "H/C", "memory.oom_control", "1") == EINVAL  # inside a hierarchy
+    assert write_errno(k, "H", "memory.oom_control", "1") == EINVAL  # has children
 
 
 def test_stat_shows_rss_in_bytes_and_hierarchical_limit(k):
@@ -177,7 +214,7 @@ def test_a_task_in_the_root_is_counted_in_root_usage_only(k):
     k.run_for(5)
     assert value(k, "", "memory.usage_in_bytes") == 3 * PAGE_SIZE
     assert value(k, "", "memory.kmem.usage_in_bytes") == 0
-    assert k.cgroups.memory.root.res.usage == 0           # the root is never charged
+    assert k.cgroups.memory.root.res.usage == 0  # the root is never charged
 
 
 def test_sleeper_helper_is_killable(k):

@@ -1,22 +1,31 @@
 """Fork-bomb protection ("protect architectures where THREAD_SIZE >= PAGE_SIZE against fork
 bombs") and the static branches ("memcg: use static branches when code not in use").
 """
+
 import os
 import sys
 
 import pytest
+from cgtools import boot, forker, memcg, quiesce, read, sleeper, spawn_in, value, write
 
-from cgtools import boot, forker, k, memcg, quiesce, read, sleeper, spawn_in, value, write
 from toyos.errno import ENOMEM, KernelError
 from toyos.kernel.signal import SIGKILL, kill_something_info
 
-MEMCG_FILES = tuple(os.path.join("toyos", *p) for p in (
-    ("cgroup", "memcontrol.py"), ("cgroup", "memcg_kmem.py"), ("cgroup", "memcg_files.py"),
-    ("cgroup", "res_counter.py"), ("mm", "oom.py")))
+MEMCG_FILES = tuple(
+    os.path.join("toyos", *p)
+    for p in (
+        ("cgroup", "memcontrol.py"),
+        ("cgroup", "memcg_kmem.py"),
+        ("cgroup", "memcg_files.py"),
+        ("cgroup", "res_counter.py"),
+        ("mm", "oom.py"),
+    )
+)
 
 
 def make_bomb(stats):
     """`:(){ :|:& };:` as a program: fork two copies of yourself, then exit."""
+
     def bomb(k):
         for _ in range(2):
             try:
@@ -28,6 +37,7 @@ def make_bomb(stats):
                 return 254
             yield
         return 0
+
     return bomb
 
 
@@ -44,6 +54,7 @@ def test_fork_bomb_in_a_1m_kmem_box_is_contained():
         seen["max"] = max(seen["max"], m.kmem.usage)
         seen["ticks"] += 1
         return False
+
     spawn_in(k, "box", lambda kk, argv: bomb(kk), ":")
     k.run(until=watch, max_jiffies=5000)
     # usage stays <= limit at every tick; forks fail with ENOMEM and failcnt counts them
@@ -51,11 +62,11 @@ def test_fork_bomb_in_a_1m_kmem_box_is_contained():
     assert value(k, "box", "memory.kmem.max_usage_in_bytes") == 1 << 20
     assert stats["fail"] > 0 and stats["errno"] == ENOMEM and stats["forks"] > 1000
     assert value(k, "box", "memory.kmem.failcnt") == stats["fail"]
-    assert k.zone.nr_free > k.zone.nr_pages // 2                 # the machine is fine
+    assert k.zone.nr_free > k.zone.nr_pages // 2  # the machine is fine
     # root can still fork
     pids = []
     spawn_in(k, "", forker(1, pids), "ls")
-    k.run(until=lambda: pids, max_jiffies=2000)             # the run queues are long
+    k.run(until=lambda: pids, max_jiffies=2000)  # the run queues are long
     assert pids and pids[0] > 0
     # kill -9 -1: every charge goes away once reaped and a grace period passed
     kill_something_info(k, k.init_task, -1, SIGKILL)
@@ -82,6 +93,7 @@ def count_memcg_calls(k, workload):
         if event == "call" and frame.f_code.co_filename.endswith(MEMCG_FILES):
             name = frame.f_code.co_name
             calls[name] = calls.get(name, 0) + 1
+
     sys.setprofile(prof)
     try:
         workload()
@@ -92,6 +104,7 @@ def count_memcg_calls(k, workload):
 
 def fork_exit_reap(k, group):
     """Forks in `group`: children that exit at once, reaped by wait4, stacks freed by RCU."""
+
     def child(kk):
         return 0
         yield
@@ -101,38 +114,45 @@ def fork_exit_reap(k, group):
             kk.sys.fork(child, "c")
             yield from kk.sys.wait4(-1)
         return 0
+
     t = k.spawn(main, ["forker"], cgroup_path="/" + group if k.cgroups.root else None)
 
     def run():
-        k.run(until=lambda: t.exit_state and not k.rcu.pending() and not k.wq.pending(),
-              max_jiffies=2000)
+        k.run(
+            until=lambda: t.exit_state and not k.rcu.pending() and not k.wq.pending(),
+            max_jiffies=2000,
+        )
+
     return run
 
 
 def test_with_no_kmem_limit_fork_and_allocator_never_enter_memcg_code(k):
     """Rule 9: while memcg_kmem_enabled_key is 0 the page allocator (and fork, exit, reap,
     the stack's RCU free) never calls into memcg code; with the key on, it does."""
-    k.debug_vm = False           # its checks would call into memcg code: not what is measured
+    k.debug_vm = False  # its checks would call into memcg code: not what is measured
     k.cgroups.mkdir("/A")
     hooks = {"newpage": 0, "commit": 0, "uncharge": 0}
     zone = k.zone
-    for name, attr in (("newpage", "memcg_kmem_newpage_charge"),
-                       ("commit", "memcg_kmem_commit_charge"),
-                       ("uncharge", "memcg_kmem_uncharge_pages")):
+    for name, attr in (
+        ("newpage", "memcg_kmem_newpage_charge"),
+        ("commit", "memcg_kmem_commit_charge"),
+        ("uncharge", "memcg_kmem_uncharge_pages"),
+    ):
         orig = getattr(zone, attr)
 
         def wrapper(*a, _orig=orig, _name=name):
             hooks[_name] += 1
             return _orig(*a)
+
         setattr(zone, attr, wrapper)
     for group in ("", "A"):
         assert count_memcg_calls(k, fork_exit_reap(k, group)) == {}
     assert hooks == {"newpage": 0, "commit": 0, "uncharge": 0}
     k.cgroups.mkdir("/other")
-    write(k, "other", "memory.kmem.limit_in_bytes", "1M")          # key on, elsewhere
+    write(k, "other", "memory.kmem.limit_in_bytes", "1M")  # key on, elsewhere
     calls = count_memcg_calls(k, fork_exit_reap(k, "A"))
     assert calls.get("memcg_kmem_newpage_charge", 0) >= 20 and hooks["newpage"] >= 20
-    assert hooks["commit"] == 0                                     # nothing charged in A
+    assert hooks["commit"] == 0  # nothing charged in A
     k.cgroups.rmdir("/other")
     quiesce(k)
     assert k.static_key("memcg_kmem_enabled_key").count == 0

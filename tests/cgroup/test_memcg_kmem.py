@@ -2,19 +2,35 @@
 
 Each test names the rule or the patch of the series it checks.
 """
-import pytest
 
-from cgtools import (forker, hog, k, memcg, quiesce, read, run_as, sleeper, snapshot, spawn_in,
-                     value, write, write_errno)
+import pytest
+from cgtools import (
+    forker,
+    hog,
+    memcg,
+    quiesce,
+    read,
+    run_as,
+    sleeper,
+    snapshot,
+    spawn_in,
+    value,
+    write,
+    write_errno,
+)
+
+from toyos.cgroup.memcg_kmem import (
+    KMEM_ACCOUNTED_ACTIVATED,
+    KMEM_ACCOUNTED_ACTIVE,
+    KMEM_ACCOUNTED_DEAD,
+)
 from toyos.cgroup.res_counter import ResCounter
-from toyos.kernel.jump_label import StaticKey
-from toyos.cgroup.memcg_kmem import (KMEM_ACCOUNTED_ACTIVATED, KMEM_ACCOUNTED_ACTIVE,
-                                     KMEM_ACCOUNTED_DEAD)
 from toyos.config import PAGE_SIZE, RESOURCE_MAX, THREAD_SIZE
 from toyos.errno import EBUSY, ENOMEM, ERESTARTNOINTR
+from toyos.kernel.jump_label import StaticKey
 from toyos.kernel.sched import TIF_MEMDIE
 from toyos.kernel.signal import SIGKILL, send_signal
-from toyos.mm.gfp import GFP_KERNEL, THREADINFO_GFP_ACCOUNTED, __GFP_NOFAIL
+from toyos.mm.gfp import __GFP_NOFAIL, GFP_KERNEL, THREADINFO_GFP_ACCOUNTED
 
 KEY = "memcg_kmem_enabled_key"
 
@@ -29,6 +45,7 @@ def accounted(k, group, limit="1M"):
 
 
 # ------------------------------------------------------------------ rule 2
+
 
 def test_not_accounted_until_a_real_limit(k):
     """Rule 2: forks in a group without a kmem limit charge nothing."""
@@ -64,7 +81,7 @@ def test_first_limit_with_children_ebusy_only_under_use_hierarchy(k):
     k.cgroups.mkdir("/F/c")
     assert write_errno(k, "F", "memory.kmem.limit_in_bytes", "1M") == 0
     assert key(k) == 1
-    assert memcg(k, "F/c").kmem_account_flags == 0          # flat: nothing inherited
+    assert memcg(k, "F/c").kmem_account_flags == 0  # flat: nothing inherited
 
 
 def test_once_accounted_any_limit_goes_including_minus_one_with_tasks(k):
@@ -92,13 +109,14 @@ def test_kmem_limit_below_usage_is_ebusy(k):
 
 # ------------------------------------------------------------------ rule 3
 
+
 def test_child_of_accounted_hierarchical_parent_is_accounted_and_capped(k):
     """Rule 3: the child is accounted (limit reads unlimited), charges climb, parent caps."""
     k.cgroups.mkdir("/H")
     write(k, "H", "memory.use_hierarchy", "1")
     write(k, "H", "memory.kmem.limit_in_bytes", "16K")
     k.cgroups.mkdir("/H/c")
-    assert key(k) == 2                                     # each accounted memcg counts once
+    assert key(k) == 2  # each accounted memcg counts once
     assert value(k, "H/c", "memory.kmem.limit_in_bytes") == RESOURCE_MAX
     assert memcg(k, "H/c").kmem_account_flags == KMEM_ACCOUNTED_ACTIVE | KMEM_ACCOUNTED_ACTIVATED
     pids = []
@@ -123,6 +141,7 @@ def test_flat_parent_passes_nothing_on(k):
 
 # ------------------------------------------------------------------ rule 4
 
+
 def test_fork_charges_one_stack_to_kmem_and_res_and_fails_over_the_limit(k):
     """Rule 4 (and acceptance kmem_accounting): 16K allows two stacks, the third fork is ENOMEM."""
     accounted(k, "B", "16K")
@@ -133,7 +152,7 @@ def test_fork_charges_one_stack_to_kmem_and_res_and_fails_over_the_limit(k):
     assert value(k, "B", "memory.kmem.usage_in_bytes") == 16384
     assert value(k, "B", "memory.kmem.max_usage_in_bytes") == 16384
     assert value(k, "B", "memory.kmem.failcnt") == 1
-    assert value(k, "B", "memory.usage_in_bytes") >= 16384      # the user counter sees kmem
+    assert value(k, "B", "memory.usage_in_bytes") >= 16384  # the user counter sees kmem
     assert read(k, "", "memory.kmem.usage_in_bytes") == "0\n"
 
 
@@ -151,7 +170,7 @@ def test_kmem_is_charged_before_res(k):
     assert pids[1] == -ENOMEM
     assert value(k, "A", "memory.kmem.failcnt") == 1
     assert not calls and not k.log.grep("oom-killer")
-    assert value(k, "A", "memory.usage_in_bytes") == THREAD_SIZE     # nothing else stays
+    assert value(k, "A", "memory.usage_in_bytes") == THREAD_SIZE  # nothing else stays
 
 
 def test_failed_res_charge_takes_back_the_kmem_charge(k):
@@ -191,7 +210,7 @@ def test_commit_revert_through_a_real_allocation_failure(k):
     run_as(k, t, lambda: k.zone.free_accounted_pages(page, 10))
     assert m.kmem.usage == 0
     hold = []
-    while True:                                  # exhaust every order-10 block
+    while True:  # exhaust every order-10 block
         p = k.zone.alloc_pages(GFP_KERNEL, 10)
         if p is None:
             break
@@ -203,6 +222,7 @@ def test_commit_revert_through_a_real_allocation_failure(k):
 
 
 # ------------------------------------------------------------------ rule 5
+
 
 @pytest.fixture
 def box(k):
@@ -227,8 +247,20 @@ def test_charged_baseline(box):
     assert m.kmem.usage == 0
 
 
-@pytest.mark.parametrize("case", ["no_kmemcg", "nofail", "softirq", "hardirq", "kthread",
-                                  "no_mm", "memdie", "fatal_signal", "root"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no_kmemcg",
+        "nofail",
+        "softirq",
+        "hardirq",
+        "kthread",
+        "no_mm",
+        "memdie",
+        "fatal_signal",
+        "root",
+    ],
+)
 def test_bypass_rules(box, case):
     """Rule 5: none of these is charged at all."""
     k, t, m = box
@@ -244,7 +276,7 @@ def test_bypass_rules(box, case):
         cpu.hardirq_count += 1
     elif case == "kthread":
         task = k.wq.workers[0]
-        k.cgroups.memory                 # kthreads live in the root, but even if not:
+        # kthreads live in the root, but even if not:
     elif case == "no_mm":
         saved_mm, t.mm = t.mm, None
     elif case == "memdie":
@@ -276,6 +308,7 @@ def test_fork_by_a_task_with_a_fatal_signal_is_freed_and_uncharged(box):
         ret = orig(gfp, order)
         send_signal(k, t, SIGKILL)
         return ret
+
     k.zone.memcg_kmem_newpage_charge = charge_then_get_killed
     ret = run_as(k, t, lambda: k.fork.copy_process(lambda kk: sleeper(kk, []), "c"))
     assert ret == -ERESTARTNOINTR
@@ -292,7 +325,7 @@ def test_task_killed_while_res_charge_waits_gets_it_forced(k, monkeypatch):
     pids = []
 
     def prog(kk, argv):
-        yield from kk.sys.mmap_touch(15 * PAGE_SIZE)        # the group's biggest rss
+        yield from kk.sys.mmap_touch(15 * PAGE_SIZE)  # the group's biggest rss
         for _ in range(2):
             try:
                 pids.append(kk.sys.fork(lambda k2: sleeper(k2, []), "c"))
@@ -301,11 +334,15 @@ def test_task_killed_while_res_charge_waits_gets_it_forced(k, monkeypatch):
             yield
         results.append("survived")
         yield from kk.sys.pause()
+
     m = memcg(k, "A")
     forced = []
     orig = ResCounter.charge_nofail
-    monkeypatch.setattr(ResCounter, "charge_nofail",
-                        lambda self, val: (self is m.res and forced.append(val)) or orig(self, val))
+    monkeypatch.setattr(
+        ResCounter,
+        "charge_nofail",
+        lambda self, val: (self is m.res and forced.append(val)) or orig(self, val),
+    )
     t = spawn_in(k, "A", prog)
     k.run_for(20)
     assert forced == [THREAD_SIZE]
@@ -316,6 +353,7 @@ def test_task_killed_while_res_charge_waits_gets_it_forced(k, monkeypatch):
 
 
 # ------------------------------------------------------------------ rule 6
+
 
 def test_uncharge_goes_to_the_memcg_in_the_page_not_the_tasks(k):
     """Rule 6: charges do not move with tasks."""
@@ -330,9 +368,9 @@ def test_uncharge_goes_to_the_memcg_in_the_page_not_the_tasks(k):
     assert value(k, "B", "memory.kmem.usage_in_bytes") == 0
     send_signal(k, child, SIGKILL)
     k.run_for(3)
-    assert child.exit_state                                    # a zombie: not yet reaped
+    assert child.exit_state  # a zombie: not yet reaped
     assert value(k, "A", "memory.kmem.usage_in_bytes") == THREAD_SIZE
-    send_signal(k, parent, SIGKILL)                           # orphan -> init reaps
+    send_signal(k, parent, SIGKILL)  # orphan -> init reaps
     quiesce(k)
     assert value(k, "A", "memory.kmem.usage_in_bytes") == 0
     assert value(k, "B", "memory.kmem.usage_in_bytes") == 0
@@ -352,11 +390,12 @@ def test_stack_uncharged_only_after_reap_and_a_grace_period(k):
         log.append((k.jiffies, child.exit_state, k.rcu.completed))
         k.run_for(1)
     assert child.stack is None
-    assert log[-1][1] == 32                                    # EXIT_DEAD (reaped) before
+    assert log[-1][1] == 32  # EXIT_DEAD (reaped) before
     assert len(log) >= 2
 
 
 # ------------------------------------------------------------------ rule 9
+
 
 def test_static_key_counts_accounted_memcgs_and_drops_at_free(k, monkeypatch):
     """Rule 9: inc on activation (before ACTIVE) and per inheriting child; dec at the free."""
@@ -366,17 +405,18 @@ def test_static_key_counts_accounted_memcgs_and_drops_at_free(k, monkeypatch):
     def watch_inc(self):
         seen.append(memcg(k, "H").kmem_account_flags & KMEM_ACCOUNTED_ACTIVE)
         orig(self)
+
     monkeypatch.setattr(StaticKey, "slow_inc", watch_inc)
     k.cgroups.mkdir("/H")
     write(k, "H", "memory.use_hierarchy", "1")
     write(k, "H", "memory.kmem.limit_in_bytes", "1M")
-    assert seen == [0] and key(k) == 1                       # incremented before ACTIVE
+    assert seen == [0] and key(k) == 1  # incremented before ACTIVE
     assert k.read_file("/sys/kernel/debug/static_keys") == f"{KEY} 1\n"
     k.cgroups.mkdir("/H/a")
     k.cgroups.mkdir("/H/b")
     assert key(k) == 3
     k.cgroups.rmdir("/H/a")
-    assert key(k) == 3                                        # not until the memcg is freed
+    assert key(k) == 3  # not until the memcg is freed
     quiesce(k)
     assert key(k) == 2
     k.cgroups.rmdir("/H/b")
@@ -402,8 +442,8 @@ def test_user_pages_are_charged_as_rss(k):
     k.run_for(5)
     assert results == [("ok", t.pid, 5)]
     assert value(k, "A", "memory.kmem.usage_in_bytes") == 0
-    assert value(k, "A", "memory.usage_in_bytes") == 32 * PAGE_SIZE      # batch in the stock
+    assert value(k, "A", "memory.usage_in_bytes") == 32 * PAGE_SIZE  # batch in the stock
     send_signal(k, t, SIGKILL)
     k.run_for(3)
     assert memcg(k, "A").nr_rss == 0
-    assert value(k, "A", "memory.usage_in_bytes") == 27 * PAGE_SIZE      # the stock remains
+    assert value(k, "A", "memory.usage_in_bytes") == 27 * PAGE_SIZE  # the stock remains

@@ -1,5 +1,7 @@
 """The memcg OOM killer (SPEC 5 rule 11): victim choice, the dmesg report, bounded retries."""
-from cgtools import CG, forker, hog, k, memcg, read, sleeper, spawn_in, value, write
+
+from cgtools import CG, forker, hog, memcg, read, sleeper, spawn_in, value, write
+
 from toyos.config import PAGE_SIZE, THREAD_SIZE
 from toyos.errno import ENOMEM, KernelError
 from toyos.kernel.sched import TIF_MEMDIE
@@ -23,7 +25,7 @@ def test_report_and_victim_with_the_largest_rss(k):
     assert a.exit_state and a.exit_code == 9 and not b.exit_state
     assert results == [("ok", a.pid, 150), ("ok", b.pid, 150)]
     start = next(i for i, (_, t) in enumerate(k.log.records) if "invoked oom-killer" in t)
-    lines = [t for _, t in k.log.records][start:start + 10]
+    lines = [t for _, t in k.log.records][start : start + 10]
     failcnt = lines[3].rsplit(" ", 1)[1]
     assert lines == [
         "hogB invoked oom-killer: gfp_mask=0x200da, order=0, oom_score_adj=0",
@@ -48,7 +50,7 @@ def test_ties_go_to_the_highest_pid(k):
     a = spawn_in(k, "G", hog(6 * PAGE_SIZE, results), "a")
     b = spawn_in(k, "G", hog(6 * PAGE_SIZE, results), "b")
     k.run_for(5)
-    c = spawn_in(k, "G", hog(8 * PAGE_SIZE, results), "c")   # 12 + 8 > 16 pages
+    c = spawn_in(k, "G", hog(8 * PAGE_SIZE, results), "c")  # 12 + 8 > 16 pages
     k.run_for(20)
     assert b.exit_state and not a.exit_state and not c.exit_state
     assert k.log.grep(f"Kill process {b.pid} (b) score")
@@ -108,12 +110,12 @@ def test_no_deadlock_when_victims_are_zombies_the_charger_must_reap(k):
 
     def child(kk):
         kk.write_file(f"{CG}/tasks", "0")
-        yield from kk.sys.mmap_touch(20 * PAGE_SIZE)         # charged to the root
-        kk.write_file(f"{CG}/G/tasks", "0")                  # then back in G
+        yield from kk.sys.mmap_touch(20 * PAGE_SIZE)  # charged to the root
+        kk.write_file(f"{CG}/G/tasks", "0")  # then back in G
         yield from kk.sys.pause()
 
     def parent(kk, argv):
-        pids = [kk.sys.fork(child, "c") for _ in range(6)]   # 6 stacks: 12 pages of G
+        pids = [kk.sys.fork(child, "c") for _ in range(6)]  # 6 stacks: 12 pages of G
         yield from kk.sys.nanosleep(5)
         try:
             yield from kk.sys.mmap_touch(8 * PAGE_SIZE)
@@ -122,17 +124,18 @@ def test_no_deadlock_when_victims_are_zombies_the_charger_must_reap(k):
             state["touch"] = e.errno
         state["zombies"] = sum(1 for p in pids if kk.sched.tasks[p].exit_state)
         state["jiffies"] = kk.jiffies
-        while (yield from kk.sys.wait4(-1, 1)) != (0, 0):     # reap with WNOHANG
+        while (yield from kk.sys.wait4(-1, 1)) != (0, 0):  # reap with WNOHANG
             pass
         state["reaped"] = True
         yield from kk.sys.pause()
+
     t = spawn_in(k, "G", parent, "parent")
     k.run(until=lambda: "reaped" in state, max_jiffies=20000)
     assert state["touch"] == ENOMEM and state["zombies"] == 5 and state["reaped"]
     assert not t.exit_state and len(k.log.grep("Memory cgroup out of memory")) == 5
     assert state["jiffies"] < 1000
     k.run_for(50)
-    assert value(k, "G", "memory.kmem.usage_in_bytes") == THREAD_SIZE     # one child left
+    assert value(k, "G", "memory.kmem.usage_in_bytes") == THREAD_SIZE  # one child left
 
 
 def test_fork_over_the_user_limit_kills_but_does_not_wait(k):
@@ -168,7 +171,8 @@ def test_only_one_victim_while_it_is_dying(k):
     mc = k.cgroups.memory
     m = memcg(k, "G")
     from toyos.mm import oom
-    first = oom.mem_cgroup_out_of_memory(mc, m, 0xd0, 0, k.current)
-    second = oom.mem_cgroup_out_of_memory(mc, m, 0xd0, 0, k.current)
+
+    first = oom.mem_cgroup_out_of_memory(mc, m, 0xD0, 0, k.current)
+    second = oom.mem_cgroup_out_of_memory(mc, m, 0xD0, 0, k.current)
     assert first is not None and second is None
     assert len(k.log.grep("Killed process")) == 1

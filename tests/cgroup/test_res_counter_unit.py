@@ -1,8 +1,13 @@
 """kernel/res_counter.c: hierarchical charge/uncharge, limits, and memparse (SPEC 5 rule 1)."""
+
 import pytest
 
-from toyos.cgroup.res_counter import (ResCounter, memparse, res_counter_memparse_write_strategy,
-                                      simple_strtoull)
+from toyos.cgroup.res_counter import (
+    ResCounter,
+    memparse,
+    res_counter_memparse_write_strategy,
+    simple_strtoull,
+)
 from toyos.config import RESOURCE_MAX
 from toyos.errno import EBUSY, EINVAL, ENOMEM, KernelError
 
@@ -87,24 +92,64 @@ def test_reset_max_and_failcnt():
     c.check_invariants()
 
 
-@pytest.mark.parametrize("text,value", [
-    ("1", 4096), ("4095", 4096), ("4096", 4096), ("4097", 8192), ("0", 0),
-    ("4k", 4096), ("4K", 4096), ("1M", 1 << 20), ("1m", 1 << 20), ("1g", 1 << 30),
-    ("2G", 2 << 30), ("0x2000", 8192), ("0X10", 4096), ("010", 4096), ("0x1k", 4096),
-    ("-1", RESOURCE_MAX), ("-01", RESOURCE_MAX),
-    ("9223372036854775807", RESOURCE_MAX), ("9223372036854775806", RESOURCE_MAX),
-    ("9223372036854775808", RESOURCE_MAX), ("99999999999999999999999", RESOURCE_MAX),
-    ("8589934592G", RESOURCE_MAX),
-])
+@pytest.mark.parametrize(
+    "text,value",
+    [
+        ("1", 4096),
+        ("4095", 4096),
+        ("4096", 4096),
+        ("4097", 8192),
+        ("0", 0),
+        ("4k", 4096),
+        ("4K", 4096),
+        ("1M", 1 << 20),
+        ("1m", 1 << 20),
+        ("1g", 1 << 30),
+        ("2G", 2 << 30),
+        ("0x2000", 8192),
+        ("0X10", 4096),
+        ("010", 4096),
+        ("0x1k", 4096),
+        ("-1", RESOURCE_MAX),
+        ("-01", RESOURCE_MAX),
+        ("9223372036854775807", RESOURCE_MAX),
+        ("9223372036854775806", RESOURCE_MAX),
+        ("9223372036854775808", RESOURCE_MAX),
+        ("99999999999999999999999", RESOURCE_MAX),
+        ("8589934592G", RESOURCE_MAX),
+    ],
+)
 def test_memparse_accepts(text, value):
     """Rule 1: decimal, 0x hex, leading-0 octal, K/M/G, -1; page rounding; clamp above max."""
     assert res_counter_memparse_write_strategy(text) == value
 
 
-@pytest.mark.parametrize("text", [
-    "", "k", "xx", "1xx", "1.0", "0.5", "-2", "-1k", "-0", "-", "--1", "+5", "1T", "1KB",
-    "08", "0x", "0xg", "1 2", "1e3", "١", "1_000",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "k",
+        "xx",
+        "1xx",
+        "1.0",
+        "0.5",
+        "-2",
+        "-1k",
+        "-0",
+        "-",
+        "--1",
+        "+5",
+        "1T",
+        "1KB",
+        "08",
+        "0x",
+        "0xg",
+        "1 2",
+        "1e3",
+        "١",
+        "1_000",
+    ],
+)
 def test_memparse_rejects(text):
     with pytest.raises(KernelError) as e:
         res_counter_memparse_write_strategy(text)
@@ -112,7 +157,7 @@ def test_memparse_rejects(text):
 
 
 def test_strtoull_and_memparse_stop_where_the_kernel_stops():
-    assert simple_strtoull("0x1fz") == (0x1f, 4)
+    assert simple_strtoull("0x1fz") == (0x1F, 4)
     assert simple_strtoull("0789") == (0o7, 2)
     assert simple_strtoull("12ab", 10) == (12, 2)
     assert memparse("3Mrest") == (3 << 20, 2)

@@ -1,7 +1,8 @@
 """/proc files in Linux format, fail_page_alloc knobs and their effect."""
-import pytest
 
-from conftest import run_program
+import pytest
+from harness import run_program
+
 from toyos.boot import Kernel
 from toyos.errno import EINVAL, ENOMEM, KernelError
 from toyos.mm.gfp import GFP_KERNEL
@@ -17,7 +18,7 @@ def test_meminfo_format_and_kernel_stack(kernel):
 
 
 def test_pid_status_and_cgroup(kernel):
-    kernel.run_for(5)                     # let init reach its sleep
+    kernel.run_for(5)  # let init reach its sleep
     status = kernel.read_file("/proc/1/status")
     assert status.startswith("Name:\tinit\nState:\tS (sleeping)\nTgid:\t1\nPid:\t1\nPPid:\t0\n")
     stat = kernel.read_file("/proc/2/stat")
@@ -26,12 +27,29 @@ def test_pid_status_and_cgroup(kernel):
 
 def test_fail_page_alloc_defaults(kernel):
     d = "/sys/kernel/debug/fail_page_alloc/"
-    got = {n: kernel.read_file(d + n).strip() for n in
-           ("probability", "interval", "times", "space", "min-order", "task-filter",
-            "ignore-gfp-wait", "ignore-gfp-highmem")}
-    assert got == {"probability": "0", "interval": "1", "times": "1", "space": "0",
-                   "min-order": "1", "task-filter": "N", "ignore-gfp-wait": "Y",
-                   "ignore-gfp-highmem": "Y"}
+    got = {
+        n: kernel.read_file(d + n).strip()
+        for n in (
+            "probability",
+            "interval",
+            "times",
+            "space",
+            "min-order",
+            "task-filter",
+            "ignore-gfp-wait",
+            "ignore-gfp-highmem",
+        )
+    }
+    assert got == {
+        "probability": "0",
+        "interval": "1",
+        "times": "1",
+        "space": "0",
+        "min-order": "1",
+        "task-filter": "N",
+        "ignore-gfp-wait": "Y",
+        "ignore-gfp-highmem": "Y",
+    }
 
 
 def test_fail_page_alloc_fails_forks_when_told(kernel):
@@ -58,22 +76,26 @@ def test_fail_page_alloc_fails_forks_when_told(kernel):
         return 0
 
     run_program(k, forker)
-    assert errors == [ENOMEM, ENOMEM, "ok"]        # `times` 2 failures, then no more
+    assert errors == [ENOMEM, ENOMEM, "ok"]  # `times` 2 failures, then no more
     assert len(k.log.grep("FAULT_INJECTION: forcing a failure.")) == 2
 
 
 def test_fail_page_alloc_boot_word_and_min_order():
     k = Kernel(mem="16M", cpus=1, boot=["fail_page_alloc=1,100,0,-1"])
     assert k.read_file("/sys/kernel/debug/fail_page_alloc/probability") == "100\n"
-    assert k.zone.alloc_pages(GFP_KERNEL, 0) is not None     # below min-order 1
+    assert k.zone.alloc_pages(GFP_KERNEL, 0) is not None  # below min-order 1
     k.write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "0")
     assert k.zone.alloc_pages(GFP_KERNEL, 1) is None
 
 
 def test_fail_page_alloc_bad_values_change_nothing(kernel):
     d = "/sys/kernel/debug/fail_page_alloc/"
-    for knob, value in (("probability", "abc"), ("probability", "101"), ("interval", "-3"),
-                        ("task-filter", "maybe")):
+    for knob, value in (
+        ("probability", "abc"),
+        ("probability", "101"),
+        ("interval", "-3"),
+        ("task-filter", "maybe"),
+    ):
         with pytest.raises(KernelError) as e:
             kernel.write_file(d + knob, value)
         assert e.value.errno == EINVAL
@@ -86,5 +108,6 @@ def test_same_seed_same_trace():
         k = Kernel(mem="16M", cpus=2, seed=seed, boot=["fail_page_alloc=1,50,0,-1"])
         k.write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N")
         return [k.zone.alloc_pages(GFP_KERNEL, 1) for _ in range(40)]
+
     assert trace(1) == trace(1)
     assert trace(1) != trace(2)

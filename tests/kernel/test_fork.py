@@ -1,5 +1,6 @@
 """fork / exit / wait / reap, orphans reaped by init, stacks freed after a grace period."""
-from conftest import run_program
+
+from harness import run_program
 
 from toyos.errno import ECHILD, ENOMEM, KernelError
 from toyos.kernel.sched import EXIT_ZOMBIE
@@ -28,8 +29,13 @@ def test_fork_exit_wait_log(kernel):
         return 0
 
     run_program(k, parent)
-    assert log == [("forked", 3), ("reaped", 1, True), ("reaped", 2, True),
-                   ("reaped", 3, True), ("wait", ECHILD)]
+    assert log == [
+        ("forked", 3),
+        ("reaped", 1, True),
+        ("reaped", 2, True),
+        ("reaped", 3, True),
+        ("wait", ECHILD),
+    ]
 
 
 def test_zombie_until_reaped_and_stack_after_grace_period(kernel):
@@ -55,8 +61,13 @@ def test_zombie_until_reaped_and_stack_after_grace_period(kernel):
 
     run_program(k, parent)
     # parent + child stacks while the child is a zombie; still there right after reaping
-    assert seen == {"zombie": True, "stacks_zombie": stacks0 + 2, "status": 5,
-                    "stacks_reaped": stacks0 + 2, "stacks_later": stacks0 + 1}
+    assert seen == {
+        "zombie": True,
+        "stacks_zombie": stacks0 + 2,
+        "status": 5,
+        "stacks_reaped": stacks0 + 2,
+        "stacks_later": stacks0 + 1,
+    }
 
 
 def test_orphans_are_reaped_by_init(kernel):
@@ -76,7 +87,7 @@ def test_orphans_are_reaped_by_init(kernel):
     g = k.sched.tasks[grandchildren[0]]
     assert g.parent is k.init_task
     k.run_for(100)
-    assert grandchildren[0] not in k.sched.tasks      # init reaped it at once
+    assert grandchildren[0] not in k.sched.tasks  # init reaped it at once
 
 
 def _fork_and_wait(k, child):
@@ -87,6 +98,7 @@ def _fork_and_wait(k, child):
 
 def test_fork_fails_with_enomem_when_no_stack_fits():
     from toyos.boot import Kernel
+
     k = Kernel(mem="256K", cpus=1)
     errors = []
 
@@ -128,6 +140,7 @@ def test_sigkill_kills_sleeping_task(kernel):
 
 def test_kill_minus_one_spares_init_kthreads_and_caller(kernel):
     k = kernel
+
     def sleeper(k):
         yield from k.sys.pause()
 
@@ -142,5 +155,9 @@ def test_kill_minus_one_spares_init_kthreads_and_caller(kernel):
     task = run_program(k, killer)
     assert task.exit_code == 0
     k.run_for(10)
-    assert sorted(t.comm for t in k.sched.tasks.values()) == ["init", "kthreadd", "kworker/0:0",
-                                                               "kworker/1:0"]
+    assert sorted(t.comm for t in k.sched.tasks.values()) == [
+        "init",
+        "kthreadd",
+        "kworker/0:0",
+        "kworker/1:0",
+    ]

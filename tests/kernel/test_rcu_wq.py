@@ -1,4 +1,5 @@
 """RCU callbacks run after a grace period in softirq context; work items run in a kworker."""
+
 from toyos.kernel.context import context_name
 from toyos.kernel.workqueue import Work
 
@@ -6,9 +7,11 @@ from toyos.kernel.workqueue import Work
 def test_rcu_callback_waits_for_grace_period_and_runs_in_softirq(kernel):
     k = kernel
     log = []
-    k.rcu.call_rcu(lambda arg: log.append((arg, k.jiffies, context_name(k.cpu), k.in_softirq())), "cb")
+    k.rcu.call_rcu(
+        lambda arg: log.append((arg, k.jiffies, context_name(k.cpu), k.in_softirq())), "cb"
+    )
     k.step()
-    assert log == []                      # the grace period has only just started
+    assert log == []  # the grace period has only just started
     k.run_for(5)
     assert len(log) == 1
     arg, when, ctx, softirq = log[0]
@@ -31,8 +34,9 @@ def test_callback_queued_during_a_grace_period_waits_for_the_next(kernel):
 def test_work_runs_in_a_kworker_in_process_context(kernel):
     k = kernel
     seen = []
-    work = Work(lambda arg: seen.append((arg, k.current.comm, context_name(k.cpu),
-                                         k.in_interrupt())), "w")
+    work = Work(
+        lambda arg: seen.append((arg, k.current.comm, context_name(k.cpu), k.in_interrupt())), "w"
+    )
     # queue it from softirq context, as the memcg free path does
     k.rcu.call_rcu(lambda a: k.wq.schedule_work(work), None)
     k.run_for(10)

@@ -1,4 +1,5 @@
 """Static keys patch their sites on 0<->1 transitions; the context checker reports misuse."""
+
 import pytest
 
 from toyos.kernel.jump_label import StaticKey
@@ -38,7 +39,9 @@ def test_static_keys_file(kernel):
 def test_context_checker_reports_process_only_function_in_softirq(kernel):
     k = kernel
     results = []
-    k.rcu.call_rcu(lambda a: results.append(k.checker.check_process_context("__mem_cgroup_free")), None)
+    k.rcu.call_rcu(
+        lambda a: results.append(k.checker.check_process_context("__mem_cgroup_free")), None
+    )
     k.run_for(5)
     assert results == [False]
     assert k.checker.violations == [("__mem_cgroup_free", "softirq")]

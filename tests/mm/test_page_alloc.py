@@ -1,9 +1,10 @@
 """The buddy allocator: split, merge, exhaustion, per-cpu lists, bad frees, buddyinfo."""
+
 import pytest
 
 from toyos.boot import Kernel
 from toyos.config import MAX_ORDER, PCP_BATCH
-from toyos.mm.gfp import GFP_KERNEL, __GFP_NOFAIL, gfp_name, THREADINFO_GFP_ACCOUNTED
+from toyos.mm.gfp import __GFP_NOFAIL, GFP_KERNEL, THREADINFO_GFP_ACCOUNTED, gfp_name
 from toyos.mm.page import ALLOCATED
 from toyos.printk import KernelBug
 
@@ -30,8 +31,10 @@ def test_split_gives_lowest_half_and_lists_upper_halves():
     pfn = z.alloc_pages(GFP_KERNEL, 3)
     assert pfn % 8 == 0
     after = z.buddyinfo()
-    assert sum((1 << o) * n for o, n in enumerate(after)) == sum(
-        (1 << o) * n for o, n in enumerate(before)) - 8
+    assert (
+        sum((1 << o) * n for o, n in enumerate(after))
+        == sum((1 << o) * n for o, n in enumerate(before)) - 8
+    )
     z.check_invariants(full=True)
 
 
@@ -43,7 +46,7 @@ def test_free_merges_back_to_the_original_block():
     before = z.buddyinfo()
     a = z.alloc_pages(GFP_KERNEL, 2)
     b = z.alloc_pages(GFP_KERNEL, 2)
-    assert a ^ b == 4                     # the two are buddies
+    assert a ^ b == 4  # the two are buddies
     z.free_pages(a, 2)
     z.free_pages(b, 2)
     assert z.buddyinfo() == before
@@ -86,9 +89,9 @@ def test_order0_uses_the_per_cpu_list_in_batches():
     z = k.zone
     z.drain_all_pages()
     p = z.alloc_pages(GFP_KERNEL, 0)
-    assert z.nr_pcp == PCP_BATCH - 1      # one batch moved to the list, one page handed out
+    assert z.nr_pcp == PCP_BATCH - 1  # one batch moved to the list, one page handed out
     z.free_pages(p, 0)
-    assert z.pcp[0][-1] == p              # hot page goes back on top
+    assert z.pcp[0][-1] == p  # hot page goes back on top
     assert z.alloc_pages(GFP_KERNEL, 0) == p
 
 
@@ -143,5 +146,5 @@ def test_boot_64g_is_sparse():
     k = Kernel(mem="64G", cpus=2)
     assert k.zone.nr_pages == 16 << 20
     assert k.zone.buddyinfo()[MAX_ORDER - 1] == 16384 - 1
-    assert len(k.zone.free_area[MAX_ORDER - 1]) == 0      # the rest is unlisted wilderness
+    assert len(k.zone.free_area[MAX_ORDER - 1]) == 0  # the rest is unlisted wilderness
     assert "MemTotal:       67108864 kB" in k.read_file("/proc/meminfo")

@@ -6,6 +6,7 @@ exhaust memory (allocations then fail cleanly), and inject allocation failures
 every rule: the full check (free lists, page states, conservation) and the model (the
 blocks held, no page handed out twice).
 """
+
 import os
 
 from hypothesis import settings
@@ -21,7 +22,7 @@ class BuddyMachine(RuleBasedStateMachine):
         super().__init__()
         self.k = Kernel(mem="2M", cpus=2)
         self.zone = self.k.zone
-        self.held = []                    # (pfn, order)
+        self.held = []  # (pfn, order)
         self.base_allocated = self.zone.nr_allocated()
 
     @rule(order=st.integers(0, 10), cpu=st.integers(0, 1))
@@ -34,7 +35,7 @@ class BuddyMachine(RuleBasedStateMachine):
             self.held.append((pfn, order))
 
     @precondition(lambda self: self.held)
-    @rule(i=st.integers(0, 10 ** 6), cpu=st.integers(0, 1))
+    @rule(i=st.integers(0, 10**6), cpu=st.integers(0, 1))
     def free(self, i, cpu):
         self.k.cpu = self.k.cpus[cpu]
         pfn, order = self.held.pop(i % len(self.held))
@@ -80,4 +81,8 @@ class BuddyMachine(RuleBasedStateMachine):
 
 
 TestBuddy = BuddyMachine.TestCase
-TestBuddy.settings = settings(max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 40)), stateful_step_count=60, deadline=None)
+TestBuddy.settings = settings(
+    max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 40)),
+    stateful_step_count=60,
+    deadline=None,
+)

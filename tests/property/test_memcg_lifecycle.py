@@ -12,14 +12,14 @@ count, no freed memcg reachable, page conservation). At the end everything is ki
 and removed: every memcg must then be freed, in a kworker, with the static key back at
 0, no charge left, and no page allocated but the kernel threads' stacks.
 """
+
 import os
 
+from harness import teardown_and_check
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, invariant, precondition,
-                                 rule)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
-from conftest import teardown_and_check
 from toyos.boot import Kernel
 from toyos.errno import KernelError
 from toyos.kernel.signal import SIGKILL, send_signal
@@ -32,6 +32,7 @@ USER_LIMITS = ["-1", "16K", "64K", "256K", "1M", "1.5"]
 
 def agent(queues):
     """A program that runs the commands a test pushes into its queue, one per step."""
+
     def main(k):
         me = k.current
         queue = queues.setdefault(me.pid, [])
@@ -53,6 +54,7 @@ def agent(queues):
             except KernelError:
                 pass
             yield
+
     return main
 
 
@@ -72,8 +74,11 @@ class MemcgLifecycle(RuleBasedStateMachine):
         return self.groups[i % len(self.groups)]
 
     def agents(self):
-        return sorted(pid for pid in self.queues
-                      if pid in self.k.sched.tasks and not self.k.sched.tasks[pid].exit_state)
+        return sorted(
+            pid
+            for pid in self.queues
+            if pid in self.k.sched.tasks and not self.k.sched.tasks[pid].exit_state
+        )
 
     def agent(self, i):
         pids = self.agents()
@@ -92,8 +97,10 @@ class MemcgLifecycle(RuleBasedStateMachine):
 
     # -------------------------------------------------------------- rules
 
-    @initialize(hierarchy=st.booleans(), limits=st.lists(st.sampled_from(KMEM_LIMITS),
-                                                            min_size=1, max_size=3))
+    @initialize(
+        hierarchy=st.booleans(),
+        limits=st.lists(st.sampled_from(KMEM_LIMITS), min_size=1, max_size=3),
+    )
     def accounted_groups(self, hierarchy, limits):
         """Start from accounted groups (set up before any task joins), one agent in each."""
         self.write("", "memory.use_hierarchy", str(int(hierarchy)))
@@ -141,9 +148,10 @@ class MemcgLifecycle(RuleBasedStateMachine):
     @rule(i=st.integers(0, 20))
     def spawn(self, i):
         try:
-            t = self.k.spawn(lambda k, argv: agent(self.queues)(k), ["agent"],
-                             cgroup_path=self.group(i) or "/")
-        except KernelError:                  # an injected failure of the agent's stack
+            t = self.k.spawn(
+                lambda k, argv: agent(self.queues)(k), ["agent"], cgroup_path=self.group(i) or "/"
+            )
+        except KernelError:  # an injected failure of the agent's stack
             return
         self.queues.setdefault(t.pid, [])
 
@@ -224,4 +232,8 @@ class MemcgLifecycle(RuleBasedStateMachine):
 
 
 TestMemcgLifecycle = MemcgLifecycle.TestCase
-TestMemcgLifecycle.settings = settings(max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 40)), stateful_step_count=40, deadline=None)
+TestMemcgLifecycle.settings = settings(
+    max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 40)),
+    stateful_step_count=40,
+    deadline=None,
+)

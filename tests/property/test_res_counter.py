@@ -5,6 +5,7 @@ usage; a charge succeeds iff no counter on the way up would exceed its limit, an
 the first such counter's failcnt grows; nofail charges always stand. As in Linux, the
 counters below a failing one were charged and rolled back, so their max_usage saw it.
 """
+
 import os
 
 from hypothesis import settings
@@ -22,9 +23,9 @@ amounts = st.integers(1, 8).map(lambda n: n * PAGE)
 class ResCounterMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.counters = []               # ResCounter
-        self.parent = {}                 # index -> parent index or None
-        self.own = {}                    # index -> bytes charged at this counter
+        self.counters = []  # ResCounter
+        self.parent = {}  # index -> parent index or None
+        self.own = {}  # index -> bytes charged at this counter
         self.failcnt = {}
         self.max_usage = {}
         self.warnings = []
@@ -42,8 +43,9 @@ class ResCounterMachine(RuleBasedStateMachine):
     def new_counter(self, parent):
         p = parent % len(self.counters) if self.counters and parent >= 0 else None
         i = len(self.counters)
-        self.counters.append(ResCounter(self.counters[p] if p is not None else None,
-                                        self.warnings.append))
+        self.counters.append(
+            ResCounter(self.counters[p] if p is not None else None, self.warnings.append)
+        )
         self.parent[i], self.own[i], self.failcnt[i], self.max_usage[i] = p, 0, 0, 0
 
     @precondition(lambda self: self.counters)
@@ -51,18 +53,19 @@ class ResCounterMachine(RuleBasedStateMachine):
     def charge(self, i, val, nofail):
         i %= len(self.counters)
         c = self.counters[i]
-        first_fail = next((j for j in self.chain(i)
-                           if self.usage(j) + val > self.counters[j].limit), None)
+        first_fail = next(
+            (j for j in self.chain(i) if self.usage(j) + val > self.counters[j].limit), None
+        )
         ret, fail_at = c.charge_nofail(val) if nofail else c.charge(val)
         if first_fail is None:
             assert (ret, fail_at) == (0, None)
         else:
             assert ret == -ENOMEM and fail_at is self.counters[first_fail]
-        for j in self.chain(i):          # counters charged before the failure saw a peak
+        for j in self.chain(i):  # counters charged before the failure saw a peak
             if j == first_fail and not nofail:
                 break
             self.max_usage[j] = max(self.max_usage[j], self.usage(j) + val)
-        if nofail:                       # every counter over its limit counts a failure
+        if nofail:  # every counter over its limit counts a failure
             for j in self.chain(i):
                 if self.usage(j) + val > self.counters[j].limit:
                     self.failcnt[j] += 1
@@ -118,4 +121,8 @@ class ResCounterMachine(RuleBasedStateMachine):
 
 
 TestResCounter = ResCounterMachine.TestCase
-TestResCounter.settings = settings(max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 50)), stateful_step_count=40, deadline=None)
+TestResCounter.settings = settings(
+    max_examples=int(os.environ.get("TOYOS_PROPERTY_EXAMPLES", 50)),
+    stateful_step_count=40,
+    deadline=None,
+)

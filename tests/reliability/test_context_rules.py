@@ -9,9 +9,10 @@
   checked against an independent oracle (every CPU took a timer interrupt after the
   call), and a broken RCU that runs callbacks early is caught as a BUG.
 """
-import pytest
 
-from conftest import run_checked, teardown_and_check
+import pytest
+from harness import run_checked, teardown_and_check
+
 from toyos.boot import Kernel
 from toyos.fs.pipe import Pipe
 from toyos.kernel.workqueue import Work
@@ -30,7 +31,7 @@ def blocking_calls(k):
     full = Pipe(k)
     full.data = "x" * 65536
     work = Work(lambda a: None)
-    work.pending = True                       # so that flush_work() has to wait
+    work.pending = True  # so that flush_work() has to wait
     return {
         "nanosleep": lambda: k.sys.nanosleep(10),
         "pause": lambda: k.sys.pause(),
@@ -71,7 +72,10 @@ def test_blocking_primitive_in_interrupt_context_is_reported(name, where):
         cpu.hardirq_count -= 1
     assert k.checker.violations == [(name, where)]
     warn = k.log.grep("WARNING:")
-    assert len(warn) == 1 and f"BUG: sleeping function {name} called from invalid context ({where})" in warn[0]
+    assert (
+        len(warn) == 1
+        and f"BUG: sleeping function {name} called from invalid context ({where})" in warn[0]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(blocking_calls(booted())))
@@ -97,11 +101,13 @@ def test_memcg_oom_wait_in_interrupt_context_is_reported():
 def test_whole_runs_sleep_only_in_process_context():
     """Pipes, jobs, waits, sleeps, OOM, rmdir with charges: no report, every memcg freed
     by a kworker."""
-    text = ("cd /sys/fs/cgroup/memory; mkdir a; echo 64K > a/memory.kmem.limit_in_bytes\n"
-            "echo 1M > a/memory.limit_in_bytes\n"
-            "cgexec -g memory:a sh -c 'memhog 600K & memhog 600K & sleep 1 & wait' &\n"
-            "x=$(seq 1 200 | sort -n | tail -1); echo $x | cat\n"
-            "sleep 2; kill -9 -1; wait; rmdir a; sleep 1; echo ok\n")
+    text = (
+        "cd /sys/fs/cgroup/memory; mkdir a; echo 64K > a/memory.kmem.limit_in_bytes\n"
+        "echo 1M > a/memory.limit_in_bytes\n"
+        "cgexec -g memory:a sh -c 'memhog 600K & memhog 600K & sleep 1 & wait' &\n"
+        "x=$(seq 1 200 | sort -n | tail -1); echo $x | cat\n"
+        "sleep 2; kill -9 -1; wait; rmdir a; sleep 1; echo ok\n"
+    )
     status, out, err, k = run_checked(text, mem="64M")
     assert (status, out) == (0, "200\nok\n")
     assert k.checker.violations == [] and not k.log.grep("WARNING:")
@@ -111,6 +117,7 @@ def test_whole_runs_sleep_only_in_process_context():
 
 
 # ------------------------------------------------------------------------ RCU
+
 
 def rcu_oracle(k):
     """Count timer interrupts per CPU; each callback records the counts at call_rcu();
@@ -136,8 +143,12 @@ def rcu_oracle(k):
             if any(now <= then for now, then in zip(interrupts, seen)):
                 bad.append((entry, seen, list(interrupts)))
         process(cpu)
+
     rcu.check_callbacks, rcu.call_rcu, rcu.process_callbacks = (
-        counting_check, watched_call_rcu, watched_process)
+        counting_check,
+        watched_call_rcu,
+        watched_process,
+    )
     return bad
 
 
@@ -145,13 +156,16 @@ def test_rcu_callbacks_wait_for_a_full_grace_period_under_load():
     """Forks, exits, reaping and memcg frees queue thousands of callbacks, from process
     and softirq context alike; none runs before every CPU passed a quiescent state."""
     from shell.machine import boot_machine, script_main
+
     k = boot_machine("64M", 3, 0, ())
     k.debug_vm = True
     bad = rcu_oracle(k)
-    text = ("cd /sys/fs/cgroup/memory; i=0\n"
-            "while [ $i -lt 30 ]; do mkdir g$i; echo 1M > g$i/memory.kmem.limit_in_bytes\n"
-            "  cgexec -g memory:g$i sh -c 'true & true & (true | true); wait'; rmdir g$i\n"
-            "  i=$((i+1)); done\n")
+    text = (
+        "cd /sys/fs/cgroup/memory; i=0\n"
+        "while [ $i -lt 30 ]; do mkdir g$i; echo 1M > g$i/memory.kmem.limit_in_bytes\n"
+        "  cgexec -g memory:g$i sh -c 'true & true & (true | true); wait'; rmdir g$i\n"
+        "  i=$((i+1)); done\n"
+    )
     task = k.spawn(script_main(text, "sh", []), ["sh"], files=k.console_files())
     k.run(until=lambda: task.exit_state, max_jiffies=100000)
     k.run_for(1000)
@@ -166,15 +180,15 @@ def test_a_callback_run_before_its_grace_period_is_a_bug():
     grace period, so only the exact rule (the one that began after the call) sees it."""
     k = booted()
     k.rcu.call_rcu(lambda a: None, None)
-    k.step()                                  # a grace period is now running
+    k.step()  # a grace period is now running
     assert k.rcu.gp_active
-    k.rcu.call_rcu(lambda a: None, "early")   # must wait for the *next* one
-    k.rcu.wait_cbs += k.rcu.next_cbs          # the bug: it joins the current period
+    k.rcu.call_rcu(lambda a: None, "early")  # must wait for the *next* one
+    k.rcu.wait_cbs += k.rcu.next_cbs  # the bug: it joins the current period
     k.rcu.next_cbs = []
     with pytest.raises(KernelBug, match="before its grace period"):
         k.run_for(10)
     assert k.log.grep("BUG: RCU callback")
-    assert k.rcu.completed == 1               # it ran after one grace period: too early
+    assert k.rcu.completed == 1  # it ran after one grace period: too early
 
 
 def test_debug_vm_catches_a_callback_queued_for_the_wrong_grace_period():

@@ -2,11 +2,12 @@
 machine, is reported at the next step as `BUG: debug_vm: invariant violated: ...` in
 dmesg (and a KernelBug: `toyos run` exits 70). The shipped examples run clean under it.
 """
+
 import pathlib
 
 import pytest
+from harness import check_after_run, run_checked, teardown_and_check
 
-from conftest import check_after_run, run_checked, teardown_and_check
 from toyos.boot import Kernel
 from toyos.kernel.sched import TASK_RUNNING
 from toyos.mm.page import ALLOCATED
@@ -34,9 +35,11 @@ def machine():
     def forker(kk, argv):
         kk.sys.fork(lambda k2: sleeper(k2, None), "child")
         yield from kk.sys.pause()
+
     def spinner(kk, argv):
         while True:
             yield
+
     k.spawn(forker, ["forker"], cgroup_path="/g")
     k.spawn(forker, ["forker"], cgroup_path="/h/c")
     k.spawn(spinner, ["spinner"])
@@ -57,19 +60,19 @@ def some_free_block(k, order):
     raise AssertionError("no free block")
 
 
-def leak_page(k):                      # a free block vanishes: neither free nor allocated
+def leak_page(k):  # a free block vanishes: neither free nor allocated
     pfn, order = some_free_block(k, 1)
     del k.zone.free_area[order][pfn]
     k.zone.free_buddy -= 1 << order
     k.zone.pstate[pfn] = 0
 
 
-def double_allocation(k):              # a free block's head also marked allocated
+def double_allocation(k):  # a free block's head also marked allocated
     pfn, order = some_free_block(k, 1)
     k.zone.pstate[pfn] = ALLOCATED | order
 
 
-def unmerged_buddies(k):               # split a free block, list both halves
+def unmerged_buddies(k):  # split a free block, list both halves
     pfn, order = some_free_block(k, 1)
     del k.zone.free_area[order][pfn]
     half = 1 << (order - 1)
@@ -78,7 +81,7 @@ def unmerged_buddies(k):               # split a free block, list both halves
         k.zone.pstate[p] = order
 
 
-def forget_page_cgroup(k):             # a charged stack whose page no longer says so
+def forget_page_cgroup(k):  # a charged stack whose page no longer says so
     pfn = next(p for p, pc in k.zone.page_cgroup.items() if pc.memcg is memcg(k, "/g"))
     del k.zone.page_cgroup[pfn]
 
@@ -103,6 +106,7 @@ def negative_refcount(k):
 
 def freed_memcg_in_stock(k):
     from toyos.cgroup.memcontrol import MemCgroup
+
     ghost = MemCgroup(999, k.cgroups.lookup("/g"), None, None)
     k.cgroups.memory.stocks[1].cached = ghost
 
@@ -115,7 +119,7 @@ def stack_not_counted(k):
     k.fork.nr_kernel_stack -= 1
 
 
-def lost_wakeup(k):                    # runnable, but on no run queue: never runs again
+def lost_wakeup(k):  # runnable, but on no run queue: never runs again
     t = next(t for t in k.sched.tasks.values() if t.comm == "child")
     t.state = TASK_RUNNING
 
@@ -147,7 +151,7 @@ def test_each_broken_invariant_is_a_bug_at_the_next_check(corrupt):
     k = machine()
     corrupt(k)
     with pytest.raises(KernelBug, match=CORRUPTIONS[corrupt]):
-        k.run_for(2000)                   # every step checks; a full walk within 1024
+        k.run_for(2000)  # every step checks; a full walk within 1024
     bug = k.log.grep("BUG: debug_vm: invariant violated")
     assert len(bug) == 1 and CORRUPTIONS[corrupt] in bug[0]
 
@@ -161,15 +165,18 @@ def test_a_clean_machine_passes_every_check():
 
 def test_cli_reports_a_violation_as_a_bug_and_exit_70(tmp_path, monkeypatch):
     """The same path `toyos run --boot debug_vm` takes: BUG on stderr, status 70."""
-    import shell.machine
     from typer.testing import CliRunner
+
+    import shell.machine
     from shell.cli import app
+
     real_boot = shell.machine.boot_machine
 
     def corrupted_boot(*a, **kw):
         k = real_boot(*a, **kw)
         k.fork.nr_kernel_stack += 1
         return k
+
     monkeypatch.setattr(shell.machine, "boot_machine", corrupted_boot)
     result = CliRunner().invoke(app, ["run", "--boot", "debug_vm", "-c", "echo hi"])
     assert result.exit_code == 70
@@ -177,10 +184,14 @@ def test_cli_reports_a_violation_as_a_bug_and_exit_70(tmp_path, monkeypatch):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("name,last", [
-    ("forkbomb.sh", "  static key:          memcg_kmem_enabled_key 0\n"),
-    ("kmem-limits.sh", "cleaned up\n"),
-    ("mkdir-loop.sh", "memcg_kmem_enabled_key 0\n")])
+@pytest.mark.parametrize(
+    "name,last",
+    [
+        ("forkbomb.sh", "  static key:          memcg_kmem_enabled_key 0\n"),
+        ("kmem-limits.sh", "cleaned up\n"),
+        ("mkdir-loop.sh", "memcg_kmem_enabled_key 0\n"),
+    ],
+)
 def test_shipped_examples_run_clean_under_debug_vm(name, last):
     status, out, err, k = run_checked((EXAMPLES / name).read_text(), mem="256M")
     assert status == 0 and out.endswith(last) and "Traceback" not in err

@@ -15,12 +15,18 @@ A run in which no failure was injected must print exactly NAME.out (and NAME.err
 
 TOYOS_FAULT_SEEDS (default 3) sets how many seeds each configuration runs.
 """
+
 import os
 
 import pytest
-
-from conftest import (SCENARIO_DIR, boot_options, check_after_run, header, run_checked,
-                      teardown_and_check)
+from harness import (
+    SCENARIO_DIR,
+    boot_options,
+    check_after_run,
+    header,
+    run_checked,
+    teardown_and_check,
+)
 
 SCRIPTS = sorted(SCENARIO_DIR.glob("*.sh"))
 NSEEDS = int(os.environ.get("TOYOS_FAULT_SEEDS", "3"))
@@ -32,20 +38,29 @@ CONFIGS = {
     # every 5th stack allocation fails with 50% chance, 8 times at most
     "every5-times8": ("5,50,0,8", {"ignore-gfp-wait": "N"}, range(1, NSEEDS)),
     # any allocation at all -- user pages too -- fails with 3% chance
-    "p3-all": ("1,3,0,-1", {"ignore-gfp-wait": "N", "ignore-gfp-highmem": "N",
-                            "min-order": "0"}, range(1, NSEEDS)),
+    "p3-all": (
+        "1,3,0,-1",
+        {"ignore-gfp-wait": "N", "ignore-gfp-highmem": "N", "min-order": "0"},
+        range(1, NSEEDS),
+    ),
 }
-HEAVY = "forkbomb"            # its bomb runs 30 virtual seconds (2 s of host time): p10 only
-CASES = [(script, name, seed) for script in SCRIPTS for name, (_, _, seeds) in CONFIGS.items()
-         for seed in seeds if HEAVY not in script.stem or name == "p10"]
-SWEEP_CAP = int(os.environ.get("TOYOS_FAULT_SWEEP", "40"))   # forks failed one by one
-BOMB_SWEEP_CAP = 3           # past these the bomb runs its full 30 s (2 s of host time each)
+HEAVY = "forkbomb"  # its bomb runs 30 virtual seconds (2 s of host time): p10 only
+CASES = [
+    (script, name, seed)
+    for script in SCRIPTS
+    for name, (_, _, seeds) in CONFIGS.items()
+    for seed in seeds
+    if HEAVY not in script.stem or name == "p10"
+]
+SWEEP_CAP = int(os.environ.get("TOYOS_FAULT_SWEEP", "40"))  # forks failed one by one
+BOMB_SWEEP_CAP = 3  # past these the bomb runs its full 30 s (2 s of host time each)
 
 
 def arm(knobs):
     def setup(k):
         for knob, value in knobs.items():
             k.write_file(FAULT + knob, value)
+
     return setup
 
 
@@ -68,8 +83,9 @@ def run_and_check(script, boot_word, knobs, seed):
     return k
 
 
-@pytest.mark.parametrize("script,config,seed", CASES,
-                         ids=[f"{s.stem}-{c}-{n}" for s, c, n in CASES])
+@pytest.mark.parametrize(
+    "script,config,seed", CASES, ids=[f"{s.stem}-{c}-{n}" for s, c, n in CASES]
+)
 def test_scenario_under_random_failures(script, config, seed):
     word, knobs, _ = CONFIGS[config]
     run_and_check(script, word, knobs, seed)
@@ -84,7 +100,7 @@ def test_scenario_with_each_fork_failing_once(script):
     while n <= cap:
         k = run_and_check(script, f"{n},100,0,1", {"ignore-gfp-wait": "N"}, 0)
         if not k.log.grep("FAULT_INJECTION: forcing a failure."):
-            break                            # the script forks fewer than n times
+            break  # the script forks fewer than n times
         n += 1
     assert n > 1 or "fork" not in script.read_text()
 
@@ -92,8 +108,9 @@ def test_scenario_with_each_fork_failing_once(script):
 def test_the_matrix_injects_failures():
     """The configurations are not idle: stack allocations do fail, and forks report it."""
     text = "i=0; while [ $i -lt 50 ]; do ( true ); i=$((i+1)); done; echo done\n"
-    status, out, err, k = run_checked(text, boot=["fail_page_alloc=1,10,0,-1"], seed=1,
-                                      setup=arm({"ignore-gfp-wait": "N"}))
+    status, out, err, k = run_checked(
+        text, boot=["fail_page_alloc=1,10,0,-1"], seed=1, setup=arm({"ignore-gfp-wait": "N"})
+    )
     assert k.log.grep("FAULT_INJECTION: forcing a failure.")
     assert status == 254 and err == "sh: fork: Cannot allocate memory\n" and out == ""
     teardown_and_check(k)

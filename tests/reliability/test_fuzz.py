@@ -18,23 +18,32 @@ TOYOS_FUZZ_N sets the number of inputs (default 3000, split 40/30/30 between gra
 scripts, byte-level input and file writes, plus N/30 stress scripts; a nightly run
 takes 100000), TOYOS_FUZZ_SEED the seed.
 """
+
 import os
 import random
 
-from conftest import (LEGAL_STATUS, SCENARIO_DIR, check_after_run, run_checked,
-                      teardown_and_check, user_tasks)
+from harness import (
+    LEGAL_STATUS,
+    SCENARIO_DIR,
+    check_after_run,
+    run_checked,
+    teardown_and_check,
+    user_tasks,
+)
+
 from shell.machine import boot_machine, script_main
 from toyos.errno import KernelError
 from toyos.kernel.signal import SIGKILL, kill_something_info
 
 TOTAL = int(os.environ.get("TOYOS_FUZZ_N", "3000"))
 SEED = int(os.environ.get("TOYOS_FUZZ_SEED", "0"))
-BATCH = 25                         # inputs per machine (then the leak check, a new boot)
-TIMEOUT = 300                      # virtual ms an input may run before it is killed
+BATCH = 25  # inputs per machine (then the leak check, a new boot)
+TIMEOUT = 300  # virtual ms an input may run before it is killed
 CG = "/sys/fs/cgroup/memory"
 
 
 # ------------------------------------------------------------------ running inputs
+
 
 class Machine:
     """A booted machine that runs inputs one after another as `toyos run` scripts."""
@@ -52,7 +61,7 @@ class Machine:
         del self.out[:], self.err[:]
         try:
             task = k.spawn(script_main(text, "sh", []), ["sh"], files=k.console_files())
-        except KernelError as e:               # the script's own fork failed (fault knobs)
+        except KernelError as e:  # the script's own fork failed (fault knobs)
             assert e.errno == 12
             return 254
         k.run(until=lambda: task.exit_state != 0, deadline=k.jiffies + TIMEOUT)
@@ -60,7 +69,7 @@ class Machine:
             status = 124
         else:
             st = task.exit_code
-            status = 128 + (st & 0x7f) if st & 0x7f else st >> 8
+            status = 128 + (st & 0x7F) if st & 0x7F else st >> 8
         self.reset()
         out, err = "".join(self.out), "".join(self.err)
         assert status in LEGAL_STATUS
@@ -82,7 +91,7 @@ class Machine:
 
     def finish(self) -> None:
         fpa = self.k.fail_page_alloc
-        fpa.set("probability", 0)        # then forks of the leak check cannot fail
+        fpa.set("probability", 0)  # then forks of the leak check cannot fail
         teardown_and_check(self.k)
 
 
@@ -90,7 +99,7 @@ def run_batches(inputs, mem="32M"):
     """Run inputs in batches of BATCH per machine; on failure show the batch's inputs."""
     count = 0
     for start in range(0, len(inputs), BATCH):
-        batch = inputs[start:start + BATCH]
+        batch = inputs[start : start + BATCH]
         m = Machine(SEED + start, mem)
         try:
             for text in batch:
@@ -99,31 +108,126 @@ def run_batches(inputs, mem="32M"):
             m.finish()
         except BaseException as e:
             shown = "\n---------- next input ----------\n".join(m.inputs)
-            raise AssertionError(f"fuzz batch at {start} failed ({e!r}); its inputs:\n{shown}") from e
+            raise AssertionError(
+                f"fuzz batch at {start} failed ({e!r}); its inputs:\n{shown}"
+            ) from e
     return count
 
 
 # ------------------------------------------------------------------ values
 
-VALUES = ["0", "1", "-1", "2", "4096", "4095", "8K", "16k", "64K", "1M", "1m", "1G", "2g",
-          "0x1000", "0X10", "010", "9223372036854775807", "9223372036854775808",
-          "18446744073709551615", "18446744073709551616", str(2 ** 100), "9" * 400,
-          "-2", "-0", "+1", "--1", "-1k", "-9223372036854775808", "1.5", "1e3", "0.0",
-          "1xx", "xx", "K", "0x", "0xg", " 1 ", "\t2M\n", "1\n2", "", " ", "\n", "Y", "N",
-          "y", "n", "yes", "true", "1 2 3", "١٢", "１２", "٣K", "∞", "ß", "😀", "\x00",
-          "1\x00", "$", "%s", "-", "1K1", "4kK", "100", "101", "50", "$$", "$!"]
+VALUES = [
+    "0",
+    "1",
+    "-1",
+    "2",
+    "4096",
+    "4095",
+    "8K",
+    "16k",
+    "64K",
+    "1M",
+    "1m",
+    "1G",
+    "2g",
+    "0x1000",
+    "0X10",
+    "010",
+    "9223372036854775807",
+    "9223372036854775808",
+    "18446744073709551615",
+    "18446744073709551616",
+    str(2**100),
+    "9" * 400,
+    "-2",
+    "-0",
+    "+1",
+    "--1",
+    "-1k",
+    "-9223372036854775808",
+    "1.5",
+    "1e3",
+    "0.0",
+    "1xx",
+    "xx",
+    "K",
+    "0x",
+    "0xg",
+    " 1 ",
+    "\t2M\n",
+    "1\n2",
+    "",
+    " ",
+    "\n",
+    "Y",
+    "N",
+    "y",
+    "n",
+    "yes",
+    "true",
+    "1 2 3",
+    "١٢",
+    "１２",
+    "٣K",
+    "∞",
+    "ß",
+    "😀",
+    "\x00",
+    "1\x00",
+    "$",
+    "%s",
+    "-",
+    "1K1",
+    "4kK",
+    "100",
+    "101",
+    "50",
+    "$$",
+    "$!",
+]
 GROUPS = ["a", "b", "a/c", "a/c/d", "b/e", "x"]
-CGFILES = ["tasks", "cgroup.procs", "memory.limit_in_bytes", "memory.usage_in_bytes",
-           "memory.max_usage_in_bytes", "memory.failcnt", "memory.use_hierarchy",
-           "memory.force_empty", "memory.stat", "memory.oom_control",
-           "memory.kmem.limit_in_bytes", "memory.kmem.usage_in_bytes",
-           "memory.kmem.failcnt", "memory.kmem.max_usage_in_bytes", "nosuchfile"]
-OTHER_FILES = ["/proc/meminfo", "/proc/buddyinfo", "/proc/cgroups", "/proc/self/status",
-               "/proc/1/cgroup", "/proc/self/make-it-fail", "/proc/uptime",
-               "/sys/kernel/debug/static_keys", "/tmp/f", "/dev/null", "/nonexistent/x",
-               f"{CG}/memory.dangling_memcgs"]
-FAULT_KNOBS = ["probability", "interval", "times", "space", "min-order", "task-filter",
-               "ignore-gfp-wait", "ignore-gfp-highmem", "verbose"]
+CGFILES = [
+    "tasks",
+    "cgroup.procs",
+    "memory.limit_in_bytes",
+    "memory.usage_in_bytes",
+    "memory.max_usage_in_bytes",
+    "memory.failcnt",
+    "memory.use_hierarchy",
+    "memory.force_empty",
+    "memory.stat",
+    "memory.oom_control",
+    "memory.kmem.limit_in_bytes",
+    "memory.kmem.usage_in_bytes",
+    "memory.kmem.failcnt",
+    "memory.kmem.max_usage_in_bytes",
+    "nosuchfile",
+]
+OTHER_FILES = [
+    "/proc/meminfo",
+    "/proc/buddyinfo",
+    "/proc/cgroups",
+    "/proc/self/status",
+    "/proc/1/cgroup",
+    "/proc/self/make-it-fail",
+    "/proc/uptime",
+    "/sys/kernel/debug/static_keys",
+    "/tmp/f",
+    "/dev/null",
+    "/nonexistent/x",
+    f"{CG}/memory.dangling_memcgs",
+]
+FAULT_KNOBS = [
+    "probability",
+    "interval",
+    "times",
+    "space",
+    "min-order",
+    "task-filter",
+    "ignore-gfp-wait",
+    "ignore-gfp-highmem",
+    "verbose",
+]
 
 
 def q(text: str) -> str:
@@ -131,6 +235,7 @@ def q(text: str) -> str:
 
 
 # ------------------------------------------------------------------ grammar
+
 
 class ScriptGen:
     """Random programs in toyos's shell language (depth-bounded)."""
@@ -150,7 +255,11 @@ class ScriptGen:
     def path(self) -> str:
         r = self.r.random()
         if r < 0.6:
-            return f"{CG}/{self.group()}/{self.pick(CGFILES)}" if r < 0.5 else f"{CG}/{self.pick(CGFILES)}"
+            return (
+                f"{CG}/{self.group()}/{self.pick(CGFILES)}"
+                if r < 0.5
+                else f"{CG}/{self.pick(CGFILES)}"
+            )
         if r < 0.7:
             return f"/sys/kernel/debug/fail_page_alloc/{self.pick(FAULT_KNOBS)}"
         return self.pick(OTHER_FILES)
@@ -171,17 +280,45 @@ class ScriptGen:
             lambda: f"cgexec -g memory:{g} sh -c {q(self.script(depth + 1, 2))}",
             lambda: f"memhog {self.pick(['4K', '100K', '1M', '3M', '64M', 'x', '-1'])}",
             lambda: f"sleep {self.pick(['0', '0.01', '0.05', '0.2', '1', 'x', '-1'])}",
-            lambda: f"kill -{self.pick(['9', '15', 'KILL', '0', '2', '99'])} {self.pick(['$!', '$$', '1', '2', '-1', '99999', 'x'])}",
+            lambda: (
+                f"kill -{self.pick(['9', '15', 'KILL', '0', '2', '99'])} {self.pick(['$!', '$$', '1', '2', '-1', '99999', 'x'])}"
+            ),
             lambda: "wait",
-            lambda: f"seq 1 {r.randint(0, 300)} | {self.pick(['sort -n', 'wc -l', 'tail -2', 'head -3', 'uniq', 'grep 1', 'tr 1 x', 'cut -c1'])}",
-            lambda: self.pick(["ps", "free", "dmesg | tail -2", "ls /proc", "ls " + CG,
-                               "jobs", "type echo", "id", "whoami", "true", "false", ":",
-                               "pwd", "cd " + CG, "cd /nonexistent", "set", "exit 3",
-                               "return 4", "break", "continue", "ls -l /bin", "echo $?"]),
+            lambda: (
+                f"seq 1 {r.randint(0, 300)} | {self.pick(['sort -n', 'wc -l', 'tail -2', 'head -3', 'uniq', 'grep 1', 'tr 1 x', 'cut -c1'])}"
+            ),
+            lambda: self.pick(
+                [
+                    "ps",
+                    "free",
+                    "dmesg | tail -2",
+                    "ls /proc",
+                    "ls " + CG,
+                    "jobs",
+                    "type echo",
+                    "id",
+                    "whoami",
+                    "true",
+                    "false",
+                    ":",
+                    "pwd",
+                    "cd " + CG,
+                    "cd /nonexistent",
+                    "set",
+                    "exit 3",
+                    "return 4",
+                    "break",
+                    "continue",
+                    "ls -l /bin",
+                    "echo $?",
+                ]
+            ),
             lambda: f"su user -c {q(self.script(depth + 1, 2))}",
-            lambda: f"x=$({self.simple(depth + 1)}); echo \"$x\" | wc -c",
-            lambda: f"echo $(({r.randint(-9, 99)} {self.pick(['+', '-', '*', '/', '%', '<'])} {r.randint(-3, 9)}))",
-            lambda: f"read v < {self.path()}; echo \"$v\"",
+            lambda: f'x=$({self.simple(depth + 1)}); echo "$x" | wc -c',
+            lambda: (
+                f"echo $(({r.randint(-9, 99)} {self.pick(['+', '-', '*', '/', '%', '<'])} {r.randint(-3, 9)}))"
+            ),
+            lambda: f'read v < {self.path()}; echo "$v"',
             lambda: f"[ -d {CG}/{g} ] && echo yes || echo no",
             lambda: f"printf '%s %d\\n' {self.value()} {self.pick(['1', 'x', ''])}",
         ]
@@ -196,20 +333,24 @@ class ScriptGen:
             return self.simple(depth)
         inner = lambda: self.script(depth + 1, 3, sep="; ")  # noqa: E731
         n = r.randint(0, 6)
-        return self.pick([
-            lambda: f"{self.simple(depth)} | {self.simple(depth)}",
-            lambda: f"{self.simple(depth)} && {self.simple(depth)} || {self.simple(depth)}",
-            lambda: f"{self.simple(depth)} &",
-            lambda: f"( {inner()} )",
-            lambda: f"{{ {inner()}; }}",
-            lambda: f"if {self.simple(depth)}; then {inner()}; else {inner()}; fi",
-            lambda: f"i=0; while [ $i -lt {n} ]; do {inner()}; i=$((i+1)); done",
-            lambda: f"for v in {' '.join(self.pick(GROUPS) for _ in range(n))}; do {inner()}; done",
-            lambda: f"f() {{ {inner()}; }}; f; f",
-            lambda: f"case {self.value()} in 1*) {inner()};; *) {inner()};; esac",
-            lambda: f"while true; do {inner()}; done",
-            lambda: ":(){ :|:& };:",
-        ])()
+        return self.pick(
+            [
+                lambda: f"{self.simple(depth)} | {self.simple(depth)}",
+                lambda: f"{self.simple(depth)} && {self.simple(depth)} || {self.simple(depth)}",
+                lambda: f"{self.simple(depth)} &",
+                lambda: f"( {inner()} )",
+                lambda: f"{{ {inner()}; }}",
+                lambda: f"if {self.simple(depth)}; then {inner()}; else {inner()}; fi",
+                lambda: f"i=0; while [ $i -lt {n} ]; do {inner()}; i=$((i+1)); done",
+                lambda: (
+                    f"for v in {' '.join(self.pick(GROUPS) for _ in range(n))}; do {inner()}; done"
+                ),
+                lambda: f"f() {{ {inner()}; }}; f; f",
+                lambda: f"case {self.value()} in 1*) {inner()};; *) {inner()};; esac",
+                lambda: f"while true; do {inner()}; done",
+                lambda: ":(){ :|:& };:",
+            ]
+        )()
 
     def script(self, depth: int = 0, n: int = 6, sep: str = "\n") -> str:
         return sep.join(self.compound(depth) for _ in range(self.r.randint(1, n)))
@@ -223,13 +364,51 @@ def grammar_inputs(count: int):
 
 # ------------------------------------------------------------------ byte level
 
-ALPHABET = (" \t\n;&|<>()`$'\"\\{}[]*?=#!-:%+/.,0123456789abcdefghijklmnopqrstuvwxyz"
-            "ABCDEFGHIJKLMNOPQRSTUVWXYZ_~^@é\x00\x01\x7fß😀")
-SNIPPETS = ["$(", "${", "$((", "))", "<<", ">&", "2>&1", "&&", "||", ";;", "if", "then",
-            "fi", "while", "do", "done", "for", "in", "case", "esac", "{", "}", "(", ")",
-            "echo", "cat", "sh -c", "kill -9 -1", ":(){ :|:& };:", "cgexec -g memory:a",
-            "memhog 1M", "sleep 1 &", "wait", "exit", "mkdir " + CG + "/a",
-            "echo 1M > " + CG + "/a/memory.kmem.limit_in_bytes", "\\\n", "'", '"']
+ALPHABET = (
+    " \t\n;&|<>()`$'\"\\{}[]*?=#!-:%+/.,0123456789abcdefghijklmnopqrstuvwxyz"
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZ_~^@é\x00\x01\x7fß😀"
+)
+SNIPPETS = [
+    "$(",
+    "${",
+    "$((",
+    "))",
+    "<<",
+    ">&",
+    "2>&1",
+    "&&",
+    "||",
+    ";;",
+    "if",
+    "then",
+    "fi",
+    "while",
+    "do",
+    "done",
+    "for",
+    "in",
+    "case",
+    "esac",
+    "{",
+    "}",
+    "(",
+    ")",
+    "echo",
+    "cat",
+    "sh -c",
+    "kill -9 -1",
+    ":(){ :|:& };:",
+    "cgexec -g memory:a",
+    "memhog 1M",
+    "sleep 1 &",
+    "wait",
+    "exit",
+    "mkdir " + CG + "/a",
+    "echo 1M > " + CG + "/a/memory.kmem.limit_in_bytes",
+    "\\\n",
+    "'",
+    '"',
+]
 
 
 def mutate(rng: random.Random, text: str) -> str:
@@ -245,21 +424,23 @@ def mutate(rng: random.Random, text: str) -> str:
             chars[pos:pos] = rng.choice(ALPHABET)
         elif chars:
             end = min(len(chars), pos + rng.randint(1, 40))
-            chars[pos:pos] = chars[pos:end]          # duplicate a slice
+            chars[pos:pos] = chars[pos:end]  # duplicate a slice
     return "".join(chars)
 
 
 def byte_inputs(count: int):
     rng = random.Random(SEED * 7919 + 2)
     seeds = [p.read_text() for p in sorted(SCENARIO_DIR.glob("*.sh"))]
-    seeds = [s.replace("sleep 30", "sleep 0.1") for s in seeds]   # keep bombs short
+    seeds = [s.replace("sleep 30", "sleep 0.1") for s in seeds]  # keep bombs short
     out = []
-    for i in range(count):
+    for _i in range(count):
         r = rng.random()
         if r < 0.35:
             out.append("".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 80))))
         elif r < 0.5:
-            out.append("".join(rng.choice(SNIPPETS + list(ALPHABET)) for _ in range(rng.randint(1, 30))))
+            out.append(
+                "".join(rng.choice(SNIPPETS + list(ALPHABET)) for _ in range(rng.randint(1, 30)))
+            )
         elif r < 0.6:
             data = bytes(rng.randrange(256) for _ in range(rng.randint(0, 60)))
             out.append(data.decode("latin-1"))
@@ -288,24 +469,33 @@ def stress_script(r: random.Random) -> str:
         f"echo {r.choice([0, 10])} > {FAULT}/probability",
     ]
     r.shuffle(middle)
-    return "\n".join([
-        f"cd {CG}", "mkdir a b; echo 1 > b/memory.use_hierarchy; mkdir b/c b/d",
-        f"echo {kmem} > a/memory.kmem.limit_in_bytes; echo {user} > a/memory.limit_in_bytes",
-        f"echo {kmem} > b/memory.kmem.limit_in_bytes; echo {user} > b/c/memory.limit_in_bytes",
-        f"echo {r.choice([0, 1])} > b/d/memory.oom_control",
-        f"echo N > {FAULT}/ignore-gfp-wait; echo {r.choice('NY')} > {FAULT}/ignore-gfp-highmem",
-        f"echo 0 > {FAULT}/min-order; echo -1 > {FAULT}/times",
-        f"echo {r.choice([0, 0, 5, 20, 50])} > {FAULT}/probability",
-        "cgexec -g memory:a sh -c ':(){ :|:& };:' 2>/dev/null & a=$!",
-        f"cgexec -g memory:b/c sh -c 'memhog {hog()} & memhog {hog()} & :(){{ :|:& }};:' 2>/dev/null & b=$!",
-        f"cgexec -g memory:b/d sh -c 'memhog {hog()}; sleep 1 & wait' 2>/dev/null &",
-    ] + middle + [
-        "kill -9 -1 2>/dev/null; sleep 0.2; echo 0 > " + FAULT + "/probability",
-        "rmdir b/c b/d a; rmdir b; sleep 0.5; cat memory.dangling_memcgs",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"cd {CG}",
+                "mkdir a b; echo 1 > b/memory.use_hierarchy; mkdir b/c b/d",
+                f"echo {kmem} > a/memory.kmem.limit_in_bytes; echo {user} > a/memory.limit_in_bytes",
+                f"echo {kmem} > b/memory.kmem.limit_in_bytes; echo {user} > b/c/memory.limit_in_bytes",
+                f"echo {r.choice([0, 1])} > b/d/memory.oom_control",
+                f"echo N > {FAULT}/ignore-gfp-wait; echo {r.choice('NY')} > {FAULT}/ignore-gfp-highmem",
+                f"echo 0 > {FAULT}/min-order; echo -1 > {FAULT}/times",
+                f"echo {r.choice([0, 0, 5, 20, 50])} > {FAULT}/probability",
+                "cgexec -g memory:a sh -c ':(){ :|:& };:' 2>/dev/null & a=$!",
+                f"cgexec -g memory:b/c sh -c 'memhog {hog()} & memhog {hog()} & :(){{ :|:& }};:' 2>/dev/null & b=$!",
+                f"cgexec -g memory:b/d sh -c 'memhog {hog()}; sleep 1 & wait' 2>/dev/null &",
+            ]
+            + middle
+            + [
+                "kill -9 -1 2>/dev/null; sleep 0.2; echo 0 > " + FAULT + "/probability",
+                "rmdir b/c b/d a; rmdir b; sleep 0.5; cat memory.dangling_memcgs",
+            ]
+        )
+        + "\n"
+    )
 
 
 # ------------------------------------------------------------------ the tests
+
 
 def test_fuzz_grammar_generated_scripts():
     n = TOTAL * 4 // 10
@@ -323,8 +513,9 @@ def test_fuzz_kernel_stress_scripts():
     for i in range(max(10, TOTAL // 30)):
         text = stress_script(rng)
         try:
-            status, out, err, k = run_checked(text, mem=rng.choice(["16M", "32M"]),
-                                              seed=rng.randrange(1000), timeout=30)
+            status, out, err, k = run_checked(
+                text, mem=rng.choice(["16M", "32M"]), seed=rng.randrange(1000), timeout=30
+            )
             check_after_run(k, status, err, out)
             k.fail_page_alloc.set("probability", 0)
             teardown_and_check(k)

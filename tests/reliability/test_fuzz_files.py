@@ -6,13 +6,14 @@ write the cheap invariants are checked, time passes now and then (debug_vm: ever
 invariant after every step), reads never crash, and each session ends with kill -9 -1,
 removing every group and the leak check. TOYOS_FUZZ_N * 0.3 writes (test_fuzz.py).
 """
+
 import random
 
 import pytest
-
-from conftest import teardown_and_check
-from shell.machine import boot_machine, script_main
+from harness import teardown_and_check
 from test_fuzz import CG, SEED, TOTAL, VALUES
+
+from shell.machine import boot_machine, script_main
 from toyos.errno import KernelError
 from toyos.fs.file_ops import vfs_write
 from toyos.fs.vfs import O_WRONLY, Dir, SeqFile
@@ -35,11 +36,13 @@ def walk_files(k, path="/", out=None, depth=0):
     return out
 
 
-WORKLOAD = (f"cd {CG}; mkdir -p a/c b; echo 1 > b/memory.use_hierarchy; mkdir b/e\n"
-            "echo 1M > a/memory.kmem.limit_in_bytes; echo 256K > b/memory.kmem.limit_in_bytes\n"
-            "cgexec -g memory:a sh -c 'while true; do (true) & memhog 8K & wait; done' &\n"
-            "cgexec -g memory:b/e sh -c 'while true; do sleep 0.01 & wait; done' &\n"
-            "cgexec -g memory:a/c sleep 1000 &\nwait\n")
+WORKLOAD = (
+    f"cd {CG}; mkdir -p a/c b; echo 1 > b/memory.use_hierarchy; mkdir b/e\n"
+    "echo 1M > a/memory.kmem.limit_in_bytes; echo 256K > b/memory.kmem.limit_in_bytes\n"
+    "cgexec -g memory:a sh -c 'while true; do (true) & memhog 8K & wait; done' &\n"
+    "cgexec -g memory:b/e sh -c 'while true; do sleep 0.01 & wait; done' &\n"
+    "cgexec -g memory:a/c sleep 1000 &\nwait\n"
+)
 
 
 def random_write(rng, k, files, user):
@@ -47,7 +50,7 @@ def random_write(rng, k, files, user):
     path = rng.choice(files)
     text = rng.choice(VALUES) if rng.random() < 0.8 else rng.choice(VALUES) + rng.choice(VALUES)
     if rng.random() < 0.1:
-        text = str(rng.choice(list(k.sched.tasks)))         # a live pid (tasks files)
+        text = str(rng.choice(list(k.sched.tasks)))  # a live pid (tasks files)
     as_user = rng.random() < 0.15
     task = user if as_user else None
     try:
@@ -56,7 +59,7 @@ def random_write(rng, k, files, user):
             pass
     except KernelError as e:
         if as_user and (path.startswith(CG) or "/debug/" in path):
-            assert e.errno == 13, (path, e)                  # EACCES: root's files
+            assert e.errno == 13, (path, e)  # EACCES: root's files
         return
     assert not (as_user and (path.startswith(CG) or "/debug/" in path)), f"user wrote {path}"
 
@@ -74,12 +77,12 @@ def file_write_session(seed: int, writes: int) -> int:
     assert any("/debug/fail_page_alloc/" in f for f in files) and f"{CG}/a/tasks" in files
     for i in range(writes):
         if i % 40 == 0:
-            files = walk_files(k)                             # pids and groups change
+            files = walk_files(k)  # pids and groups change
         random_write(rng, k, files, user)
         k.check_invariants(full=False)
         if rng.random() < 0.2:
             k.run_for(rng.choice([1, 5, 30]))
-        for path in rng.sample(files, min(3, len(files))):   # reads never crash
+        for path in rng.sample(files, min(3, len(files))):  # reads never crash
             try:
                 k.read_file(path)
             except KernelError:
@@ -92,12 +95,12 @@ def file_write_session(seed: int, writes: int) -> int:
     return writes
 
 
-
 def test_fuzz_writes_to_every_control_file():
     n = TOTAL * 3 // 10
     per = 300
-    done = sum(file_write_session(SEED * 1000 + i, min(per, n - i * per))
-               for i in range(-(-n // per)))
+    done = sum(
+        file_write_session(SEED * 1000 + i, min(per, n - i * per)) for i in range(-(-n // per))
+    )
     assert done == n
 
 
@@ -107,9 +110,15 @@ def test_every_control_file_is_found_and_user_cannot_write_any():
     k = boot_machine("32M", 2, 0, ())
     k.cgroups.mkdir("/g")
     files = walk_files(k)
-    for want in (f"{CG}/g/memory.kmem.limit_in_bytes", f"{CG}/memory.dangling_memcgs",
-                 "/proc/meminfo", "/proc/1/status", "/proc/1/make-it-fail",
-                 "/sys/kernel/debug/static_keys", "/sys/kernel/debug/fail_page_alloc/times"):
+    for want in (
+        f"{CG}/g/memory.kmem.limit_in_bytes",
+        f"{CG}/memory.dangling_memcgs",
+        "/proc/meminfo",
+        "/proc/1/status",
+        "/proc/1/make-it-fail",
+        "/sys/kernel/debug/static_keys",
+        "/sys/kernel/debug/fail_page_alloc/times",
+    ):
         assert want in files
     user = Task(99999, "u", None)
     user.uid = 1000
@@ -117,7 +126,7 @@ def test_every_control_file_is_found_and_user_cannot_write_any():
     for path in files:
         inode = k.vfs.lookup(path)
         if path.startswith("/proc") and isinstance(inode, SeqFile) and inode.show:
-            k.vfs.open(path, 0, "/", user)                  # readable by anyone
+            k.vfs.open(path, 0, "/", user)  # readable by anyone
         if path.startswith((CG, "/sys/kernel/debug")) or path.endswith("make-it-fail"):
             with pytest.raises(KernelError) as e:
                 k.vfs.open(path, O_WRONLY, "/", user)

@@ -1,5 +1,7 @@
 """Bugs found by the reliability work, each with the test that now guards it."""
-from conftest import owned_pages, run_checked, teardown_and_check
+
+from harness import owned_pages, run_checked, teardown_and_check
+
 from toyos.boot import Kernel
 from toyos.kernel.signal import SIGKILL, send_signal
 
@@ -8,6 +10,7 @@ def hog(pages):
     def main(k, argv):
         yield from k.sys.mmap_touch(pages * 4096)
         yield from k.sys.pause()
+
     return main
 
 
@@ -24,7 +27,7 @@ def test_task_killed_while_its_page_charge_waits_for_the_oom_victim_leaks_no_pag
     b = k.spawn(hog(30), ["hogB"], cgroup_path="/G")
     g = k.cgroups.memory.memcg("/G")
     k.run(until=lambda: g.under_oom and b.state == 1, max_jiffies=1000)
-    assert g.under_oom and b in g.oom_wait.waiters          # b sleeps, a is the victim
+    assert g.under_oom and b in g.oom_wait.waiters  # b sleeps, a is the victim
     send_signal(k, b, SIGKILL)
     k.run_for(500)
     assert b.exit_state and a.exit_state
@@ -37,9 +40,11 @@ def test_killing_a_builtin_with_a_redirection_does_not_crash_the_kernel():
     """do_exit() closed the dying task's files before unwinding its program, so the
     shell's cleanup (restoring a builtin's redirections) failed with EBADF and the
     KernelError escaped the kernel: `toyos run` reported a BUG and exited 70."""
-    text = ("sleep 1000 > /tmp/x & sleep 0.1; kill -9 $!; wait\n"
-            "{ sleep 1000; } 2>/dev/null & sleep 0.1; kill -9 $!; wait\n"
-            "seq 1 100000 | sleep 1000 > /dev/null & sleep 0.1; kill -9 -1; wait; echo done\n")
+    text = (
+        "sleep 1000 > /tmp/x & sleep 0.1; kill -9 $!; wait\n"
+        "{ sleep 1000; } 2>/dev/null & sleep 0.1; kill -9 $!; wait\n"
+        "seq 1 100000 | sleep 1000 > /dev/null & sleep 0.1; kill -9 -1; wait; echo done\n"
+    )
     status, out, err, k = run_checked(text, mem="64M")
     assert (status, out) == (0, "done\n")
     assert not k.log.grep("BUG:")

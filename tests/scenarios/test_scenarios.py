@@ -9,12 +9,11 @@ fails the test); afterwards every removed group must be freed once its charges a
 gone, and after `kill -9 -1` and removing every group the machine is back to its boot
 state (tests/conftest.py: check_after_run, teardown_and_check).
 """
+
 import pathlib
 
 import pytest
-
-from conftest import (boot_options, check_after_run, header, run_checked,
-                      teardown_and_check)
+from harness import boot_options, check_after_run, header, run_checked, teardown_and_check
 
 HERE = pathlib.Path(__file__).parent
 SCRIPTS = sorted(HERE.glob("*.sh"))

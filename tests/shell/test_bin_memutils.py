@@ -1,11 +1,10 @@
 """/bin free (procps-ng 4 layout from /proc/meminfo) and memhog (anonymous memory that
 stays until the process is killed)."""
+
 import re
 
 import pytest
-
-from conftest import BinMachine
-
+from harness import BinMachine
 
 HEADER = "               total        used        free      shared  buff/cache   available\n"
 
@@ -36,8 +35,7 @@ def test_free_layout_and_arithmetic(m):
     assert swap == "Swap:              0           0           0\n"
 
 
-@pytest.mark.parametrize("flag, total", [("-b", 67108864), ("-k", 65536), ("-m", 64),
-                                         ("-g", 0)])
+@pytest.mark.parametrize("flag, total", [("-b", 67108864), ("-k", 65536), ("-m", 64), ("-g", 0)])
 def test_free_units(m, flag, total):
     out, _, status = m.run("free", flag)
     assert status == 0 and mem_row(out)[0][0] == total
@@ -51,7 +49,10 @@ def test_free_human(m):
 
 def test_free_invalid_option(m):
     assert m.run("free", "-z") == (
-        "", "free: invalid option -- 'z'\nTry 'free --help' for more information.\n", 1)
+        "",
+        "free: invalid option -- 'z'\nTry 'free --help' for more information.\n",
+        1,
+    )
 
 
 def test_memhog_holds_memory_until_killed(m):
@@ -66,7 +67,7 @@ def test_memhog_holds_memory_until_killed(m):
     m.run("kill", str(hog.pid))
     m.k.run(until=lambda: hog.exit_state != 0)
     assert hog.exit_code == 15
-    m.k.run(max_jiffies=100)                    # stacks go after an RCU grace period
+    m.k.run(max_jiffies=100)  # stacks go after an RCU grace period
     assert m.memfree_kb() == before
 
 
@@ -74,9 +75,12 @@ def test_memhog_out_of_memory(m):
     assert m.run("memhog", "100M") == ("", "memhog: Cannot allocate memory\n", 1)
 
 
-@pytest.mark.parametrize("args, err", [
-    ((), "memhog: missing operand\nTry 'memhog --help' for more information.\n"),
-    (("x",), "memhog: invalid size 'x'\n"),
-])
+@pytest.mark.parametrize(
+    "args, err",
+    [
+        ((), "memhog: missing operand\nTry 'memhog --help' for more information.\n"),
+        (("x",), "memhog: invalid size 'x'\n"),
+    ],
+)
 def test_memhog_usage(m, args, err):
     assert m.run("memhog", *args) == ("", err, 1)

@@ -1,9 +1,8 @@
 """/bin process utilities: ps (procps layout, read from /proc), kill (bash's messages),
 sleep (decimal seconds of virtual time) and dmesg."""
+
 import pytest
-
-from conftest import BinMachine
-
+from harness import BinMachine
 
 
 class Machine(BinMachine):
@@ -20,10 +19,13 @@ def m():
 
 # -------------------------------------------------------------------- ps
 
+
 def test_ps_default_lists_user_processes(m):
-    assert m.run("ps") == ("  PID  PPID STAT CMD\n"
-                           "    1     0 S    init\n"
-                           "    5     1 R    ps\n", "", 0)
+    assert m.run("ps") == (
+        "  PID  PPID STAT CMD\n    1     0 S    init\n    5     1 R    ps\n",
+        "",
+        0,
+    )
 
 
 def test_ps_every_process_full_format(m):
@@ -52,7 +54,10 @@ def test_ps_user_format_and_pid_selection(m):
     m.k.run(max_jiffies=3)
     assert sleeper.pid == 5
     assert m.run("ps", "-o", "pid,comm,args", "-p", "5") == (
-        "  PID COMMAND         COMMAND\n    5 sleep           sleep 100\n", "", 0)
+        "  PID COMMAND         COMMAND\n    5 sleep           sleep 100\n",
+        "",
+        0,
+    )
     assert m.run("ps", "-o", "pid=,stat=", "-p", "5") == ("    5 S\n", "", 0)
     assert m.run("ps", "--no-headers", "-p", "1") == ("    1     0 S    init\n", "", 0)
     assert m.run("ps", "-p", "999") == ("  PID  PPID STAT CMD\n", "", 1)
@@ -73,13 +78,16 @@ def test_ps_shows_memory(m):
     assert out == f"  PID   RSS    VSZ COMMAND\n    {hog.pid}  1024   1024 memhog\n"
 
 
-@pytest.mark.parametrize("args, err", [
-    (("-Z",), "error: unsupported SysV option\n"),
-    (("q",), "error: unsupported option (BSD syntax)\n"),
-    (("-o", "pid,foo"), 'error: unknown user-defined format specifier "foo"\n'),
-    (("-p",), "error: list of process IDs must follow -p\n"),
-    (("-p", "x"), "error: process ID list syntax error\n"),
-])
+@pytest.mark.parametrize(
+    "args, err",
+    [
+        (("-Z",), "error: unsupported SysV option\n"),
+        (("q",), "error: unsupported option (BSD syntax)\n"),
+        (("-o", "pid,foo"), 'error: unknown user-defined format specifier "foo"\n'),
+        (("-p",), "error: list of process IDs must follow -p\n"),
+        (("-p", "x"), "error: process ID list syntax error\n"),
+    ],
+)
 def test_ps_errors(m, args, err):
     out, got, status = m.run("ps", *args)
     assert (out, status) == ("", 1)
@@ -88,13 +96,13 @@ def test_ps_errors(m, args, err):
 
 # ------------------------------------------------------------------ kill
 
+
 def test_kill_terminates_and_reports_missing(m):
     sleeper = m.start("sleep", "100")
     m.k.run(max_jiffies=3)
-    assert m.run("kill", str(sleeper.pid), "99999") == (
-        "", "kill: (99999) - No such process\n", 1)
+    assert m.run("kill", str(sleeper.pid), "99999") == ("", "kill: (99999) - No such process\n", 1)
     m.k.run(until=lambda: sleeper.exit_state != 0)
-    assert sleeper.exit_code == 15                     # killed by SIGTERM
+    assert sleeper.exit_code == 15  # killed by SIGTERM
 
 
 @pytest.mark.parametrize("spec, status", [("-9", 9), ("-KILL", 9), ("-SIGINT", 2)])
@@ -126,8 +134,10 @@ def test_kill_list(m):
 
 
 def test_kill_usage_errors(m):
-    usage = ("kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... "
-             "or kill -l [sigspec]\n")
+    usage = (
+        "kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... "
+        "or kill -l [sigspec]\n"
+    )
     assert m.run("kill") == ("", usage, 2)
     assert m.run("kill", "-9") == ("", usage, 2)
     assert m.run("kill", "-s", "FOO", "1") == ("", "kill: FOO: invalid signal specification\n", 1)
@@ -136,20 +146,25 @@ def test_kill_usage_errors(m):
 
 # ----------------------------------------------------------------- sleep
 
-@pytest.mark.parametrize("args, ms", [(("0.5",), 500), (("1",), 1000), (("0.25s", ".25"), 500),
-                                      (("0.001m",), 60)])
+
+@pytest.mark.parametrize(
+    "args, ms", [(("0.5",), 500), (("1",), 1000), (("0.25s", ".25"), 500), (("0.001m",), 60)]
+)
 def test_sleep_takes_virtual_time(m, args, ms):
     start = m.k.jiffies
     assert m.run("sleep", *args) == ("", "", 0)
     assert ms <= m.k.jiffies - start <= ms + 10
 
 
-@pytest.mark.parametrize("args, err", [
-    (("x",), "sleep: invalid time interval 'x'\n"),
-    (("1x",), "sleep: invalid time interval '1x'\n"),
-    ((), "sleep: missing operand\n"),
-    (("-1",), "sleep: invalid option -- '1'\n"),
-])
+@pytest.mark.parametrize(
+    "args, err",
+    [
+        (("x",), "sleep: invalid time interval 'x'\n"),
+        (("1x",), "sleep: invalid time interval '1x'\n"),
+        ((), "sleep: missing operand\n"),
+        (("-1",), "sleep: invalid option -- '1'\n"),
+    ],
+)
 def test_sleep_errors(m, args, err):
     assert m.run("sleep", *args) == ("", err + "Try 'sleep --help' for more information.\n", 1)
 
@@ -164,6 +179,7 @@ def test_sleep_forever_until_signalled(m):
 
 
 # ----------------------------------------------------------------- dmesg
+
 
 def test_dmesg_prints_and_clears(m):
     out, err, status = m.run("dmesg")

@@ -1,8 +1,8 @@
 """/bin text filters (wc head tail cut uniq sort tr): output, field widths and messages
 as GNU coreutils 9 prints them in the C locale (each expectation checked against it)."""
-import pytest
 
-from conftest import BinMachine
+import pytest
+from harness import BinMachine
 
 from shell.bin import PROGRAMS
 from toyos.fs.pipe import Pipe
@@ -44,6 +44,7 @@ def out(m, *argv, stdin=None):
 
 # -------------------------------------------------------------------- wc
 
+
 def test_wc_widths_follow_gnu(m):
     assert out(m, "wc", stdin="abc\n") == "      1       1       4\n"
     assert out(m, "wc", "-l", stdin="abc\n") == "1\n"
@@ -61,10 +62,16 @@ def test_wc_words_lines_longest(m):
 
 def test_wc_errors(m):
     assert m.run("wc", "nope", "t") == (
-        "2 3 6 t\n2 3 6 total\n", "wc: nope: No such file or directory\n", 1)
+        "2 3 6 t\n2 3 6 total\n",
+        "wc: nope: No such file or directory\n",
+        1,
+    )
     assert m.run("wc", "dir") == ("      0       0       0 dir\n", "wc: dir: Is a directory\n", 1)
     assert m.run("wc", "-z") == (
-        "", "wc: invalid option -- 'z'\nTry 'wc --help' for more information.\n", 1)
+        "",
+        "wc: invalid option -- 'z'\nTry 'wc --help' for more information.\n",
+        1,
+    )
 
 
 def test_wc_proc_file_counts_as_empty_regular(m):
@@ -73,6 +80,7 @@ def test_wc_proc_file_counts_as_empty_regular(m):
 
 
 # ------------------------------------------------------------ head / tail
+
 
 def test_head_counts(m):
     assert out(m, "head", "n") == "".join(f"{i}\n" for i in range(1, 11))
@@ -97,7 +105,9 @@ def test_head_errors(m):
     assert m.run("head", "-c", "x", "t") == ("", "head: invalid number of bytes: 'x'\n", 1)
     assert m.run("head", "nope", "t") == (
         "==> t <==\na b\nc\n",
-        "head: cannot open 'nope' for reading: No such file or directory\n", 1)
+        "head: cannot open 'nope' for reading: No such file or directory\n",
+        1,
+    )
     assert m.run("head", "dir") == ("", "head: error reading 'dir': Is a directory\n", 1)
 
 
@@ -115,7 +125,10 @@ def test_tail_counts(m):
 def test_tail_errors(m):
     assert m.run("tail", "-n", "x", "t") == ("", "tail: invalid number of lines: 'x'\n", 1)
     assert m.run("tail", "nope") == (
-        "", "tail: cannot open 'nope' for reading: No such file or directory\n", 1)
+        "",
+        "tail: cannot open 'nope' for reading: No such file or directory\n",
+        1,
+    )
 
 
 def test_head_of_a_long_pipe_stops_the_writer():
@@ -135,6 +148,7 @@ def test_head_of_a_long_pipe_stops_the_writer():
 
 # -------------------------------------------------------------------- cut
 
+
 def test_cut_fields(m):
     assert out(m, "cut", "-d:", "-f2", "c") == "b\nd\nf\n"
     assert out(m, "cut", "-d:", "-f1,3", "c") == "a:c\nd\ne\n"
@@ -150,19 +164,25 @@ def test_cut_characters(m):
     assert out(m, "cut", "-b1", "c") == "a\nd\ne\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    ((), "you must specify a list of bytes, characters, or fields"),
-    (("-d::", "-f1"), "the delimiter must be a single character"),
-    (("-f0",), "fields are numbered from 1"),
-    (("-f", "x"), "invalid field value 'x'"),
-    (("-f", "3-1"), "invalid decreasing range"),
-    (("-d:", "-c1"), "an input delimiter may be specified only when operating on fields"),
-    (("-f-",), "invalid range with no endpoint: -"),
-    (("-b1", "-c1"), "only one list may be specified"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((), "you must specify a list of bytes, characters, or fields"),
+        (("-d::", "-f1"), "the delimiter must be a single character"),
+        (("-f0",), "fields are numbered from 1"),
+        (("-f", "x"), "invalid field value 'x'"),
+        (("-f", "3-1"), "invalid decreasing range"),
+        (("-d:", "-c1"), "an input delimiter may be specified only when operating on fields"),
+        (("-f-",), "invalid range with no endpoint: -"),
+        (("-b1", "-c1"), "only one list may be specified"),
+    ],
+)
 def test_cut_usage_errors(m, args, message):
     assert m.run("cut", *args, "c") == (
-        "", f"cut: {message}\nTry 'cut --help' for more information.\n", 1)
+        "",
+        f"cut: {message}\nTry 'cut --help' for more information.\n",
+        1,
+    )
 
 
 def test_cut_missing_file(m):
@@ -170,6 +190,7 @@ def test_cut_missing_file(m):
 
 
 # ------------------------------------------------------------------- uniq
+
 
 def test_uniq(m):
     assert out(m, "uniq", "u") == "a\nb\nc\n"
@@ -188,10 +209,14 @@ def test_uniq_output_file_and_errors(m):
     assert m.run("uniq", "nope") == ("", "uniq: nope: No such file or directory\n", 1)
     assert m.run("uniq", "dir") == ("", "uniq: error reading 'dir'\n", 1)
     assert m.run("uniq", "u", "x", "y") == (
-        "", "uniq: extra operand 'y'\nTry 'uniq --help' for more information.\n", 1)
+        "",
+        "uniq: extra operand 'y'\nTry 'uniq --help' for more information.\n",
+        1,
+    )
 
 
 # ------------------------------------------------------------------- sort
+
 
 def test_sort_default_numeric_reverse(m):
     assert out(m, "sort", "s") == "\n 3 d\n-1 c\n10 a\n10 b\n9 a\nx\n"
@@ -218,8 +243,9 @@ def test_sort_unique_and_fold(m):
 
 
 def test_sort_numbers_and_missing_newline(m):
-    assert out(m, "sort", "-n", stdin="1.5\n-2\n1e3\n.5\n-.5\nabc\n") == \
-        "-2\n-.5\nabc\n.5\n1e3\n1.5\n"
+    assert (
+        out(m, "sort", "-n", stdin="1.5\n-2\n1e3\n.5\n-.5\nabc\n") == "-2\n-.5\nabc\n.5\n1e3\n1.5\n"
+    )
     assert out(m, "sort", "nonl", "t") == "a b\nc\nx\ny\n"
 
 
@@ -228,61 +254,83 @@ def test_sort_output_file(m):
     assert m.k.read_file("/tmp/sout") == "a\na\nb\nc\nc\nc\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (("nope",), "cannot read: nope: No such file or directory"),
-    (("dir",), "read failed: dir: Is a directory"),
-    (("-k", "x", "s"), "invalid number at field start: invalid count at start of 'x'"),
-    (("-k", "0", "s"), "field number is zero: invalid field specification '0'"),
-    (("-k", "1,x", "s"), "invalid number after ',': invalid count at start of 'x'"),
-    (("-k", "1z", "s"), "stray character in field spec: invalid field specification '1z'"),
-    (("-t", "ab", "s"), "multi-character tab 'ab'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("nope",), "cannot read: nope: No such file or directory"),
+        (("dir",), "read failed: dir: Is a directory"),
+        (("-k", "x", "s"), "invalid number at field start: invalid count at start of 'x'"),
+        (("-k", "0", "s"), "field number is zero: invalid field specification '0'"),
+        (("-k", "1,x", "s"), "invalid number after ',': invalid count at start of 'x'"),
+        (("-k", "1z", "s"), "stray character in field spec: invalid field specification '1z'"),
+        (("-t", "ab", "s"), "multi-character tab 'ab'"),
+    ],
+)
 def test_sort_errors_are_status_2(m, args, message):
     assert m.run("sort", *args) == ("", f"sort: {message}\n", 2)
 
 
 def test_sort_invalid_option(m):
     assert m.run("sort", "-Q") == (
-        "", "sort: invalid option -- 'Q'\nTry 'sort --help' for more information.\n", 2)
+        "",
+        "sort: invalid option -- 'Q'\nTry 'sort --help' for more information.\n",
+        2,
+    )
 
 
 # --------------------------------------------------------------------- tr
 
-@pytest.mark.parametrize("args, stdin, expected", [
-    (("a-z", "A-Z"), "hello\n", "HELLO\n"),
-    (("-d", "l"), "hello\n", "heo\n"),
-    (("-s", " "), "a  b\n", "a b\n"),
-    (("[:lower:]", "[:upper:]"), "abc\n", "ABC\n"),
-    (("[:upper:]", "[:lower:]"), "HeLLo\n", "hello\n"),
-    (("abc", "x"), "abc\n", "xxx\n"),
-    ((" ", "\\n"), "a b\n", "a\nb\n"),
-    (("-c", "a", "x"), "abc\n", "axxx"),
-    (("-cd", "[:digit:]"), "a1b2c3\n", "123"),
-    (("-s", "a-z"), "aabbccdd  ee\n", "abcd  e\n"),
-    (("-ds", "a", "b"), "aabbbc\n", "bc\n"),
-    (("a-c", "x-z"), "abcd\n", "xyzd\n"),
-    (("\\101", "x"), "ABA\n", "xBx\n"),
-    (("-t", "abc", "xy"), "abc\n", "xyc\n"),
-    (("abc", "[x*]"), "abcd\n", "xxxd\n"),
-    (("abcd", "x[y*2]z"), "abcd\n", "xyyz\n"),
-    (("-s", "\\n"), "a\n\n\nb\n", "a\nb\n"),
-])
+
+@pytest.mark.parametrize(
+    "args, stdin, expected",
+    [
+        (("a-z", "A-Z"), "hello\n", "HELLO\n"),
+        (("-d", "l"), "hello\n", "heo\n"),
+        (("-s", " "), "a  b\n", "a b\n"),
+        (("[:lower:]", "[:upper:]"), "abc\n", "ABC\n"),
+        (("[:upper:]", "[:lower:]"), "HeLLo\n", "hello\n"),
+        (("abc", "x"), "abc\n", "xxx\n"),
+        ((" ", "\\n"), "a b\n", "a\nb\n"),
+        (("-c", "a", "x"), "abc\n", "axxx"),
+        (("-cd", "[:digit:]"), "a1b2c3\n", "123"),
+        (("-s", "a-z"), "aabbccdd  ee\n", "abcd  e\n"),
+        (("-ds", "a", "b"), "aabbbc\n", "bc\n"),
+        (("a-c", "x-z"), "abcd\n", "xyzd\n"),
+        (("\\101", "x"), "ABA\n", "xBx\n"),
+        (("-t", "abc", "xy"), "abc\n", "xyc\n"),
+        (("abc", "[x*]"), "abcd\n", "xxxd\n"),
+        (("abcd", "x[y*2]z"), "abcd\n", "xyyz\n"),
+        (("-s", "\\n"), "a\n\n\nb\n", "a\nb\n"),
+    ],
+)
 def test_tr(m, args, stdin, expected):
     assert m.run("tr", *args, stdin=stdin) == (expected, "", 0)
 
 
-@pytest.mark.parametrize("args, err", [
-    ((), "tr: missing operand\nTry 'tr --help' for more information.\n"),
-    (("a",), "tr: missing operand after 'a'\nTwo strings must be given when translating.\n"
-             "Try 'tr --help' for more information.\n"),
-    (("-d", "a", "b"), "tr: extra operand 'b'\nOnly one string may be given when deleting "
-                       "without squeezing repeats.\nTry 'tr --help' for more information.\n"),
-    (("a", "b", "c"), "tr: extra operand 'c'\nTry 'tr --help' for more information.\n"),
-    (("z-a", "x"), "tr: range-endpoints of 'z-a' are in reverse collating sequence order\n"),
-    (("a", "[:digit:]"), "tr: when translating, the only character classes that may appear in\n"
-                         "string2 are 'upper' and 'lower'\n"),
-    (("[:foo:]", "x"), "tr: invalid character class 'foo'\n"),
-    (("a", ""), "tr: when not truncating set1, string2 must be non-empty\n"),
-])
+@pytest.mark.parametrize(
+    "args, err",
+    [
+        ((), "tr: missing operand\nTry 'tr --help' for more information.\n"),
+        (
+            ("a",),
+            "tr: missing operand after 'a'\nTwo strings must be given when translating.\n"
+            "Try 'tr --help' for more information.\n",
+        ),
+        (
+            ("-d", "a", "b"),
+            "tr: extra operand 'b'\nOnly one string may be given when deleting "
+            "without squeezing repeats.\nTry 'tr --help' for more information.\n",
+        ),
+        (("a", "b", "c"), "tr: extra operand 'c'\nTry 'tr --help' for more information.\n"),
+        (("z-a", "x"), "tr: range-endpoints of 'z-a' are in reverse collating sequence order\n"),
+        (
+            ("a", "[:digit:]"),
+            "tr: when translating, the only character classes that may appear in\n"
+            "string2 are 'upper' and 'lower'\n",
+        ),
+        (("[:foo:]", "x"), "tr: invalid character class 'foo'\n"),
+        (("a", ""), "tr: when not truncating set1, string2 must be non-empty\n"),
+    ],
+)
 def test_tr_errors(m, args, err):
     assert m.run("tr", *args, stdin="a\n") == ("", err, 1)

@@ -1,5 +1,6 @@
 """The interpreter: fork counts per construct, redirection order, quoting and splitting,
 exit statuses, functions, loops, signals and fork failure."""
+
 import pytest
 
 from shell.machine import boot_machine, run_script, script_main
@@ -23,7 +24,9 @@ def forks(text, setup=""):
             counted[name] = k.fork.total_forks
             return 0
             yield
+
         return b
+
     builtins.BUILTINS["__mark_start"] = mark("start")
     builtins.BUILTINS["__mark_end"] = mark("end")
     try:
@@ -34,23 +37,26 @@ def forks(text, setup=""):
     return counted["end"] - counted["start"]
 
 
-@pytest.mark.parametrize("text,n", [
-    ("echo hi", 0),
-    (":", 0),
-    ("f() { echo x; }; f", 0),
-    ("sleep 1000 &", 1),
-    ("true | true", 2),
-    ("true | true | true", 3),
-    ("true | true &", 2),
-    ("( true )", 1),
-    ("( cat /dev/null )", 1),          # the external command is exec'd in the subshell
-    ("x=$(echo a)", 1),
-    ("x=$(cat /dev/null)", 1),
-    ("cat /dev/null", 1),
-    ("{ true; } | true", 2),
-    ("true && true &", 1),
-    ("nosuchcommand 2>/dev/null", 0),
-])
+@pytest.mark.parametrize(
+    "text,n",
+    [
+        ("echo hi", 0),
+        (":", 0),
+        ("f() { echo x; }; f", 0),
+        ("sleep 1000 &", 1),
+        ("true | true", 2),
+        ("true | true | true", 3),
+        ("true | true &", 2),
+        ("( true )", 1),
+        ("( cat /dev/null )", 1),  # the external command is exec'd in the subshell
+        ("x=$(echo a)", 1),
+        ("x=$(cat /dev/null)", 1),
+        ("cat /dev/null", 1),
+        ("{ true; } | true", 2),
+        ("true && true &", 1),
+        ("nosuchcommand 2>/dev/null", 0),
+    ],
+)
 def test_fork_counts(text, n):
     assert forks(text) == n
 
@@ -61,45 +67,50 @@ def test_forkbomb_function_forks_twice_per_call():
 
 
 def test_redirection_order_matters():
-    status, out, err = sh("f() { echo out; echo err >&2; }\n"
-                          "f 2>&1 >/dev/null\n"
-                          "echo ---\n"
-                          "f >/dev/null 2>&1\n"
-                          "echo done")
+    status, out, err = sh(
+        "f() { echo out; echo err >&2; }\nf 2>&1 >/dev/null\necho ---\nf >/dev/null 2>&1\necho done"
+    )
     assert out == "err\n---\ndone\n" and err == ""
 
 
 def test_redirect_to_files_append_and_read():
-    status, out, err = sh("echo one > /tmp/f; echo two >> /tmp/f; cat < /tmp/f; "
-                          "echo x > /nonexistent/y; echo \"st $?\"")
+    status, out, err = sh(
+        'echo one > /tmp/f; echo two >> /tmp/f; cat < /tmp/f; echo x > /nonexistent/y; echo "st $?"'
+    )
     assert out == "one\ntwo\nst 1\n"
     assert err == "sh: line 1: /nonexistent/y: No such file or directory\n"
 
 
 def test_quoting_and_field_splitting():
-    status, out, _ = sh('x="a   b"; printf "[%s]" $x; echo; printf "[%s]" "$x"; echo\n'
-                        "set -- 'p q' r; printf '<%s>' \"$@\"; echo; printf '<%s>' $*; echo\n"
-                        "echo \"$#\" '$#' \\$#")
+    status, out, _ = sh(
+        'x="a   b"; printf "[%s]" $x; echo; printf "[%s]" "$x"; echo\n'
+        "set -- 'p q' r; printf '<%s>' \"$@\"; echo; printf '<%s>' $*; echo\n"
+        "echo \"$#\" '$#' \\$#"
+    )
     assert out == "[a][b]\n[a   b]\n<p q><r>\n<p><q><r>\n2 $# $#\n"
 
 
 def test_parameter_expansion_forms():
-    status, out, _ = sh('unset u; e=""; v=val\n'
-                        'echo "${u:-d1} ${e:-d2} ${e-d3} ${v:+alt} ${#v} ${u:=set}" $u')
+    status, out, _ = sh(
+        'unset u; e=""; v=val\necho "${u:-d1} ${e:-d2} ${e-d3} ${v:+alt} ${#v} ${u:=set}" $u'
+    )
     assert out == "d1 d2  alt 3 set set\n"
 
 
 def test_exit_statuses_and_negation():
-    status, out, _ = sh("false; echo $?; ! false; echo $?; true | false; echo $?; "
-                        "( exit 300 ); echo $?; exit 5")
+    status, out, _ = sh(
+        "false; echo $?; ! false; echo $?; true | false; echo $?; ( exit 300 ); echo $?; exit 5"
+    )
     assert out == "1\n0\n1\n44\n" and status == 5
 
 
 def test_loops_break_continue_and_case():
-    status, out, _ = sh("for i in 1 2 3 4 5; do\n"
-                        "  case $i in 2) continue;; 4) break;; *) echo $i;; esac\n"
-                        "done\n"
-                        "n=0; until [ $n -ge 3 ]; do n=$((n+1)); done; echo n=$n")
+    status, out, _ = sh(
+        "for i in 1 2 3 4 5; do\n"
+        "  case $i in 2) continue;; 4) break;; *) echo $i;; esac\n"
+        "done\n"
+        "n=0; until [ $n -ge 3 ]; do n=$((n+1)); done; echo n=$n"
+    )
     assert out == "1\n3\nn=3\n"
 
 
@@ -115,9 +126,11 @@ def test_function_nesting_is_capped_without_python_errors():
 
 
 def test_special_parameters_pid_and_bang():
-    status, out, _ = sh("echo $$ > /tmp/p; ( echo $$ ) >> /tmp/p; sleep 5 & echo $! >> /tmp/p\n"
-                        "a=$(cat /tmp/p); set -- $a; [ $1 = $2 ] && echo same; "
-                        "[ $3 != $1 ] && echo bg")
+    status, out, _ = sh(
+        "echo $$ > /tmp/p; ( echo $$ ) >> /tmp/p; sleep 5 & echo $! >> /tmp/p\n"
+        "a=$(cat /tmp/p); set -- $a; [ $1 = $2 ] && echo same; "
+        "[ $3 != $1 ] && echo bg"
+    )
     assert out == "same\nbg\n"
 
 
@@ -135,8 +148,10 @@ def test_job_killed_by_sigkill_reports_137_and_message():
 def test_wait_and_kill_errors():
     status, out, err = sh("wait 99999; echo $?; kill 99999; echo $?")
     assert out == "127\n1\n"
-    assert err == ("sh: line 1: wait: pid 99999 is not a child of this shell\n"
-                   "sh: line 1: kill: (99999) - No such process\n")
+    assert err == (
+        "sh: line 1: wait: pid 99999 is not a child of this shell\n"
+        "sh: line 1: kill: (99999) - No such process\n"
+    )
 
 
 def test_syntax_error_stops_script_after_earlier_commands_ran():
@@ -152,10 +167,12 @@ def test_sleep_advances_virtual_time_while_jobs_run():
 
 
 def test_fork_failure_exits_254_at_once():
-    status, out, err = sh("echo before\n"
-                          "echo 100 > /sys/kernel/debug/fail_page_alloc/probability\n"
-                          "echo N > /sys/kernel/debug/fail_page_alloc/ignore-gfp-wait\n"
-                          "true | true\necho never")
+    status, out, err = sh(
+        "echo before\n"
+        "echo 100 > /sys/kernel/debug/fail_page_alloc/probability\n"
+        "echo N > /sys/kernel/debug/fail_page_alloc/ignore-gfp-wait\n"
+        "true | true\necho never"
+    )
     assert (status, out) == (254, "before\n")
     assert err == "sh: fork: Cannot allocate memory\n"
 
@@ -166,7 +183,9 @@ def test_same_seed_same_output():
 
 
 def test_read_and_pipes():
-    status, out, _ = sh("printf 'a b c\\nsecond\\n' | { read x y; echo \"$y|$x\"; read z; echo $z; }")
+    status, out, _ = sh(
+        "printf 'a b c\\nsecond\\n' | { read x y; echo \"$y|$x\"; read z; echo $z; }"
+    )
     assert out == "b c|a\nsecond\n"
 
 

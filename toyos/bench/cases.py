@@ -3,6 +3,7 @@
 Rates are operations per host second; every case builds its own machine so that no
 case warms another's caches. Nothing here is used by the tests' assertions.
 """
+
 import subprocess
 import sys
 import time
@@ -37,7 +38,7 @@ def buddy_split_merge_pairs(n=PAIRS // 4) -> float:
     """Order-0 pairs that split a top-order block and merge it back every time."""
     z = Kernel(mem="256M", cpus=1).zone
     z.drain_all_pages()
-    rmqueue, free = z._rmqueue_smallest, z._free_one_page     # bypass the per-cpu list
+    rmqueue, free = z._rmqueue_smallest, z._free_one_page  # bypass the per-cpu list
     t = time.perf_counter()
     for _ in range(n):
         free(rmqueue(0), 0)
@@ -86,15 +87,18 @@ def fork_exit_reap(boot=(), kmem_limit=None, n=10000) -> float:
 
 
 def _subprocess_value(code: str) -> float:
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=600, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, check=True
+    ).stdout
     return float(out.strip().splitlines()[-1])
 
 
 def _rss_kb() -> str:
     """Python source that prints the current resident set size in KB (VmRSS)."""
-    return ("print([int(l.split()[1]) for l in open('/proc/self/status') "
-            "if l.startswith('VmRSS')][0])\n")
+    return (
+        "print([int(l.split()[1]) for l in open('/proc/self/status') "
+        "if l.startswith('VmRSS')][0])\n"
+    )
 
 
 def _rss_growth(setup: str, work: str) -> float:
@@ -109,7 +113,8 @@ def boot_time(mem: str) -> float:
     imported every module)."""
     return _subprocess_value(
         "import time; from toyos.boot import Kernel; Kernel(mem='1M'); t=time.perf_counter(); "
-        f"Kernel(mem={mem!r}); print(time.perf_counter()-t)")
+        f"Kernel(mem={mem!r}); print(time.perf_counter()-t)"
+    )
 
 
 def boot_rss(mem: str) -> float:
@@ -123,11 +128,15 @@ def rss_per_task(n: int, shell: bool = False) -> float:
     shell processes (each a forked `sleep 1000 &` job of a script)."""
     setup = "from shell.machine import run_script, boot_machine\nk = boot_machine(mem='4G')\n"
     if shell:
-        work = (f"st, o, e, k2 = run_script('i=0; while [ $i -lt {n} ]; do sleep 1000 & "
-                "i=$((i+1)); done; sleep 1', mem='4G')\nassert st == 0, e\n")
+        work = (
+            f"st, o, e, k2 = run_script('i=0; while [ $i -lt {n} ]; do sleep 1000 & "
+            "i=$((i+1)); done; sleep 1', mem='4G')\nassert st == 0, e\n"
+        )
         return (_rss_growth(setup, work) - _rss_growth(setup, "k2 = boot_machine(mem='4G')\n")) / n
-    work = ("def s(k, a):\n    yield from k.sys.pause()\n"
-            f"for _ in range({n}):\n    k.spawn(s, ['s'])\nk.run_for(5)\n")
+    work = (
+        "def s(k, a):\n    yield from k.sys.pause()\n"
+        f"for _ in range({n}):\n    k.spawn(s, ['s'])\nk.run_for(5)\n"
+    )
     return _rss_growth(setup, work) / n
 
 
@@ -136,6 +145,7 @@ def forkbomb_demo() -> tuple:
     import pathlib
 
     from shell.machine import run_script
+
     path = pathlib.Path(__file__).resolve().parents[2] / "shell" / "examples" / "forkbomb.sh"
     t = time.perf_counter()
     status, out, err, k = run_script(path.read_text())
@@ -147,15 +157,18 @@ def generated_script(lines: int = 1000) -> str:
     parts = []
     while len(parts) < lines:
         i = len(parts)
-        parts += [f"f{i}() {{ echo \"$1\" | grep -c x > /dev/null; }}",
-                  f"for x in a b c; do f{i} $x; done",
-                  f"if [ {i} -gt 3 ] && true; then y=$(( {i} * 2 )); else y=0; fi",
-                  "while false; do echo never; done"]
+        parts += [
+            f'f{i}() {{ echo "$1" | grep -c x > /dev/null; }}',
+            f"for x in a b c; do f{i} $x; done",
+            f"if [ {i} -gt 3 ] && true; then y=$(( {i} * 2 )); else y=0; fi",
+            "while false; do echo never; done",
+        ]
     return "\n".join(parts[:lines]) + "\n"
 
 
 def parse_lines_per_s() -> float:
     from shell.parser import parse
+
     text = generated_script()
     t = time.perf_counter()
     parse(text)
@@ -165,7 +178,8 @@ def parse_lines_per_s() -> float:
 def simple_commands_per_s(n: int = 20000) -> float:
     """Builtin simple commands executed per host second (`:` in a loop body)."""
     from shell.machine import run_script
+
     text = f"i=0; while [ $i -lt {n} ]; do :; :; :; i=$((i+1)); done"
     t = time.perf_counter()
     run_script(text)
-    return n * 5 / (time.perf_counter() - t)   # test, three `:` and the assignment
+    return n * 5 / (time.perf_counter() - t)  # test, three `:` and the assignment

@@ -13,6 +13,7 @@ Files of a removed cgroup fail with ENODEV. mkdir/rmdir go to the cgroup core.
 
 Invariant: a CgroupDir's subdirectories are exactly its cgroup's live children.
 """
+
 from ..errno import EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENOTDIR, EPERM, KernelError
 from ..fs.vfs import Dir, SeqFile
 from .res_counter import simple_strtoull
@@ -23,10 +24,19 @@ CFTYPE_NOT_ON_ROOT = 2
 
 class CfType:
     """struct cftype: one control file: its name, handlers, flags and a private value."""
+
     __slots__ = ("name", "read", "write_string", "write_u64", "trigger", "flags", "private")
 
-    def __init__(self, name, read=None, write_string=None, write_u64=None, trigger=None,
-                 flags=0, private=None):
+    def __init__(
+        self,
+        name,
+        read=None,
+        write_string=None,
+        write_u64=None,
+        trigger=None,
+        flags=0,
+        private=None,
+    ):
         self.name = name
         self.read = read
         self.write_string = write_string
@@ -85,6 +95,7 @@ def cgroup_file(cgrp, cft: CfType) -> SeqFile:
 
 class CgroupDir(Dir):
     """A cgroup's directory: its control files plus one CgroupDir per child cgroup."""
+
     __slots__ = ("cgrp", "files")
 
     def __init__(self, cgrp, cftypes):
@@ -134,6 +145,7 @@ class MountHost(Dir):
 
     rmdir of a mount point is EBUSY, as in Linux (the hierarchy's root cannot go).
     """
+
     __slots__ = ()
 
     def rmdir(self, name: str, task) -> None:

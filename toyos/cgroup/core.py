@@ -16,6 +16,7 @@ Invariants (check_invariants):
 - membership: every task listed in a cgroup points back at it, is in the pid table
   and is not exiting; every live task of the pid table is listed in its cgroup.
 """
+
 from ..errno import EBUSY, EEXIST, EINVAL, ENOENT, ESRCH, KernelError
 from ..kernel.sched import PF_EXITING, PF_KTHREAD
 from .cgroupfs import CfType, CgroupDir, cgroup_strtou64, mount_host
@@ -26,16 +27,26 @@ HIERARCHY_ID = 1
 
 class Cgroup:
     """struct cgroup: a node of the hierarchy, its tasks and its subsystems' states."""
-    __slots__ = ("name", "parent", "children", "tasks", "subsys", "dentry", "hierarchy",
-                 "removed", "__weakref__")
+
+    __slots__ = (
+        "name",
+        "parent",
+        "children",
+        "tasks",
+        "subsys",
+        "dentry",
+        "hierarchy",
+        "removed",
+        "__weakref__",
+    )
 
     def __init__(self, name: str, parent, hierarchy):
         self.name = name
         self.parent = parent
-        self.children = {}           # name -> Cgroup, in creation order
-        self.tasks = {}              # Task -> None (an ordered set)
-        self.subsys = {}             # subsystem name -> its css
-        self.dentry = None           # the CgroupDir
+        self.children = {}  # name -> Cgroup, in creation order
+        self.tasks = {}  # Task -> None (an ordered set)
+        self.subsys = {}  # subsystem name -> its css
+        self.dentry = None  # the CgroupDir
         self.hierarchy = hierarchy
         self.removed = False
 
@@ -53,6 +64,7 @@ class Cgroup:
 
 class CgroupSubsys:
     """struct cgroup_subsys: the callbacks a controller may fill; all optional."""
+
     name = ""
     cftypes = ()
 
@@ -75,8 +87,8 @@ class CgroupSubsys:
     def attach(self, cgrp, old_cgrp, task) -> None:
         pass
 
-    fork = None                      # fork(child) if the subsystem needs it
-    exit = None                      # exit(cgrp, old_cgrp, task) likewise
+    fork = None  # fork(child) if the subsystem needs it
+    exit = None  # exit(cgrp, old_cgrp, task) likewise
 
 
 class Cgroups:
@@ -84,8 +96,8 @@ class Cgroups:
 
     def __init__(self, kernel, subsystems, disabled):
         self.k = kernel
-        self.subsystems = list(subsystems)     # enabled ones, bound to the hierarchy
-        self.disabled = list(disabled)         # names booted with cgroup_disable=
+        self.subsystems = list(subsystems)  # enabled ones, bound to the hierarchy
+        self.disabled = list(disabled)  # names booted with cgroup_disable=
         self.root = None
         self.nr_cgroups = 0
         self.core_cftypes = [
@@ -114,7 +126,7 @@ class Cgroups:
         if self.root is None:
             return None
         if path == MOUNT_POINT or path.startswith(MOUNT_POINT + "/"):
-            path = path[len(MOUNT_POINT):]
+            path = path[len(MOUNT_POINT) :]
         cgrp = self.root
         for name in path.split("/"):
             if name in ("", "."):
@@ -326,6 +338,7 @@ def cgroup_init(k) -> None:
     subsystems = []
     if not disabled:
         from .memcontrol import MemCgroupSubsys
+
         subsystems.append(MemCgroupSubsys(k))
     cg = k.cgroups = Cgroups(k, subsystems, disabled)
     host = mount_host(k.vfs)

@@ -14,6 +14,7 @@ where the caller may sleep.
 Invariant: a stock holding pages names a memcg that is not freed; its pages are
 charged to that memcg's res (and its ancestors') but to no page.
 """
+
 from ..config import CHARGE_BATCH, MEM_CGROUP_RECLAIM_RETRIES, PAGE_SIZE
 from ..errno import EINTR, ENOMEM
 from ..kernel.sched import TASK_INTERRUPTIBLE, TIF_MEMDIE
@@ -23,11 +24,11 @@ from ..mm.gfp import __GFP_NOFAIL, __GFP_NORETRY, __GFP_WAIT
 
 # "memcg: change defines to an enum": the outcomes of one mem_cgroup_do_charge().
 CHARGE_OK, CHARGE_RETRY, CHARGE_NOMEM, CHARGE_WOULDBLOCK, CHARGE_OOM_DIE = range(5)
-MEM_CGROUP_RECLAIM_SHRINK = 1        # reclaim for a smaller limit: stop at first progress
+MEM_CGROUP_RECLAIM_SHRINK = 1  # reclaim for a smaller limit: stop at first progress
 MEM_CGROUP_MAX_RECLAIM_LOOPS = 100
 PAGE_ALLOC_COSTLY_ORDER = 3
-MAX_CHARGE_LOOPS = 64                # toyos: a hard bound on one charge's retries
-OOM_WAIT_JIFFIES = 100               # a charger sleeps at most this long per OOM round
+MAX_CHARGE_LOOPS = 64  # toyos: a hard bound on one charge's retries
+OOM_WAIT_JIFFIES = 100  # a charger sleeps at most this long per OOM round
 
 # Module-level aliases: inside a class body Python would mangle `__GFP_*` names.
 _GFP_NOFAIL = __GFP_NOFAIL
@@ -37,6 +38,7 @@ _GFP_WAIT = __GFP_WAIT
 
 class MemcgStock:
     """memcg_stock_pcp: pages pre-charged to `cached` on one CPU."""
+
     __slots__ = ("cached", "nr_pages")
 
     def __init__(self):
@@ -110,7 +112,7 @@ class MemcgCharge:
             if not got or (total and flags & MEM_CGROUP_RECLAIM_SHRINK):
                 break
             if memcg.res.margin():
-                break                    # some room: let the charger retry (Linux's rule)
+                break  # some room: let the charger retry (Linux's rule)
         return total
 
     # -------------------------------------------------------------- charging
@@ -124,7 +126,7 @@ class MemcgCharge:
         while over.res is not fail:
             over = over.parent
         if nr_pages > min_pages:
-            return CHARGE_RETRY, over            # never reclaim for an optional batch
+            return CHARGE_RETRY, over  # never reclaim for an optional batch
         if not gfp & _GFP_WAIT:
             return CHARGE_WOULDBLOCK, over
         if gfp & _GFP_NORETRY:
@@ -133,11 +135,18 @@ class MemcgCharge:
         if over.res.margin() >= nr_pages * PAGE_SIZE:
             return CHARGE_RETRY, over
         if nr_pages <= 1 << PAGE_ALLOC_COSTLY_ORDER and reclaimed:
-            return CHARGE_RETRY, over            # "reclaim when more than one page needed"
+            return CHARGE_RETRY, over  # "reclaim when more than one page needed"
         return CHARGE_NOMEM, over
 
-    def mem_cgroup_try_charge(self, task, gfp: int, nr_pages: int, memcg=None,
-                              oom_ok: bool = True, may_sleep: bool = False):
+    def mem_cgroup_try_charge(
+        self,
+        task,
+        gfp: int,
+        nr_pages: int,
+        memcg=None,
+        oom_ok: bool = True,
+        may_sleep: bool = False,
+    ):
         """__mem_cgroup_try_charge(), a generator: charge nr_pages to `memcg` (default: the
         task's, looked up anew at each try).
 
@@ -169,8 +178,9 @@ class MemcgCharge:
             if ret == CHARGE_WOULDBLOCK or not oom_ok or not nr_oom_retries:
                 return -ENOMEM, None
             nr_oom_retries -= 1
-            if (yield from self.mem_cgroup_handle_oom(task, over, gfp, nr_pages, may_sleep)) \
-                    == CHARGE_OOM_DIE:
+            if (
+                yield from self.mem_cgroup_handle_oom(task, over, gfp, nr_pages, may_sleep)
+            ) == CHARGE_OOM_DIE:
                 return -EINTR, self.root
         return -ENOMEM, None
 
@@ -197,7 +207,7 @@ class MemcgCharge:
                 k.sched.add_timer(task, k.jiffies + OOM_WAIT_JIFFIES)
                 yield
             return CHARGE_OOM_DIE if _dying(task) else CHARGE_RETRY
-        finally:                         # also when the sleeping task is killed (gen.close())
+        finally:  # also when the sleeping task is killed (gen.close())
             if slept:
                 k.sched.del_timer(task)
                 if task in memcg.oom_wait.waiters:

@@ -6,6 +6,7 @@ with res_counter_memparse_write_strategy(); the root takes no limit (EINVAL, eve
 current usage). Files with no write handler fail writes with EINVAL (cgroupfs).
 `memory.dangling_memcgs` (toyos, root only) lists removed memcgs not yet freed.
 """
+
 from ..config import PAGE_SIZE, RESOURCE_MAX
 from ..errno import EBUSY, EINVAL, KernelError
 from .cgroupfs import CFTYPE_ONLY_ON_ROOT, CfType
@@ -22,24 +23,46 @@ class MemcgFiles:
         files = []
         for prefix, counter in (("memory.", _MEM), ("memory.kmem.", _KMEM)):
             files += [
-                CfType(prefix + "usage_in_bytes", read=self.mem_cgroup_read,
-                       private=(counter, "usage")),
-                CfType(prefix + "max_usage_in_bytes", read=self.mem_cgroup_read,
-                       trigger=self.mem_cgroup_reset, private=(counter, "max_usage")),
-                CfType(prefix + "limit_in_bytes", read=self.mem_cgroup_read,
-                       write_string=self.mem_cgroup_write, private=(counter, "limit")),
-                CfType(prefix + "failcnt", read=self.mem_cgroup_read,
-                       trigger=self.mem_cgroup_reset, private=(counter, "failcnt")),
+                CfType(
+                    prefix + "usage_in_bytes", read=self.mem_cgroup_read, private=(counter, "usage")
+                ),
+                CfType(
+                    prefix + "max_usage_in_bytes",
+                    read=self.mem_cgroup_read,
+                    trigger=self.mem_cgroup_reset,
+                    private=(counter, "max_usage"),
+                ),
+                CfType(
+                    prefix + "limit_in_bytes",
+                    read=self.mem_cgroup_read,
+                    write_string=self.mem_cgroup_write,
+                    private=(counter, "limit"),
+                ),
+                CfType(
+                    prefix + "failcnt",
+                    read=self.mem_cgroup_read,
+                    trigger=self.mem_cgroup_reset,
+                    private=(counter, "failcnt"),
+                ),
             ]
         files += [
             CfType("memory.stat", read=self.mem_control_stat_show),
             CfType("memory.force_empty", trigger=self.mem_cgroup_force_empty_write),
-            CfType("memory.use_hierarchy", read=self.mem_cgroup_hierarchy_read,
-                   write_u64=self.mem_cgroup_hierarchy_write),
-            CfType("memory.oom_control", read=self.mem_cgroup_oom_control_read,
-                   write_u64=self.mem_cgroup_oom_control_write),
-            CfType("memory.dangling_memcgs", read=self.mem_cgroup_dangling_read,
-                   flags=CFTYPE_ONLY_ON_ROOT),
+            CfType(
+                "memory.use_hierarchy",
+                read=self.mem_cgroup_hierarchy_read,
+                write_u64=self.mem_cgroup_hierarchy_write,
+            ),
+            CfType(
+                "memory.oom_control",
+                read=self.mem_cgroup_oom_control_read,
+                write_u64=self.mem_cgroup_oom_control_write,
+            ),
+            CfType(
+                "memory.dangling_memcgs",
+                read=self.mem_cgroup_dangling_read,
+                flags=CFTYPE_ONLY_ON_ROOT,
+            ),
         ]
         return files
 
@@ -128,8 +151,16 @@ class MemcgFiles:
         memcg = cgrp.subsys[self.name]
         rss = memcg.nr_rss * PAGE_SIZE
         total_rss = sum(m.nr_rss for m in self.stat_tree(memcg)) * PAGE_SIZE
-        own = {"cache": 0, "rss": rss, "mapped_file": 0, "inactive_anon": 0,
-               "active_anon": rss, "inactive_file": 0, "active_file": 0, "unevictable": 0}
+        own = {
+            "cache": 0,
+            "rss": rss,
+            "mapped_file": 0,
+            "inactive_anon": 0,
+            "active_anon": rss,
+            "inactive_file": 0,
+            "active_file": 0,
+            "unevictable": 0,
+        }
         lines = [f"{key} {val}" for key, val in own.items()]
         lines.append(f"hierarchical_memory_limit {self.hierarchical_memory_limit(memcg)}")
         for key in own:
@@ -143,7 +174,13 @@ class MemcgFiles:
         for m in self.dangling:
             flags = " ".join(n for bit, n in _FLAG_NAMES if m.kmem_account_flags & bit) or "none"
             limit = m.kmem.limit if m.kmem.limit != RESOURCE_MAX else "unlimited"
-            out += [f"{m.path}:", f"\tstate: {m.state}", f"\trefcount: {m.refcnt}",
-                    f"\tusage: {m.res.usage}", f"\tkmem usage: {m.kmem.usage}",
-                    f"\tkmem limit: {limit}", f"\tkmem flags: {flags}"]
+            out += [
+                f"{m.path}:",
+                f"\tstate: {m.state}",
+                f"\trefcount: {m.refcnt}",
+                f"\tusage: {m.res.usage}",
+                f"\tkmem usage: {m.kmem.usage}",
+                f"\tkmem limit: {limit}",
+                f"\tkmem flags: {flags}",
+            ]
         return "".join(line + "\n" for line in out)

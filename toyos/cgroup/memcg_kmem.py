@@ -20,6 +20,7 @@ only when the memcg is finally freed (disarm_static_keys).
 Invariants: ACTIVE implies ACTIVATED; DEAD implies ACTIVE and a removed group; the
 static key count equals the number of ACTIVATED memcgs not yet freed.
 """
+
 from ..config import PAGE_SHIFT, PAGE_SIZE, RESOURCE_MAX
 from ..errno import EBUSY, EINTR, KernelError
 from ..kernel.sched import PF_KTHREAD, TIF_MEMDIE
@@ -28,10 +29,10 @@ from ..mm.gfp import __GFP_FS, __GFP_KMEMCG, __GFP_NOFAIL, __GFP_NORETRY
 from ..mm.page import PageCgroup
 from .memcg_charge import _dying
 
-KMEM_ACCOUNTED_ACTIVE = 1            # accounted by this cgroup itself
-KMEM_ACCOUNTED_ACTIVATED = 2         # holds a count of memcg_kmem_enabled_key
-KMEM_ACCOUNTED_DEAD = 4              # removed, with kmem charges still pending
-_NOT_ACCOUNTED = PF_KTHREAD | TIF_MEMDIE    # kernel threads and OOM victims
+KMEM_ACCOUNTED_ACTIVE = 1  # accounted by this cgroup itself
+KMEM_ACCOUNTED_ACTIVATED = 2  # holds a count of memcg_kmem_enabled_key
+KMEM_ACCOUNTED_DEAD = 4  # removed, with kmem charges still pending
+_NOT_ACCOUNTED = PF_KTHREAD | TIF_MEMDIE  # kernel threads and OOM victims
 _SIGKILL_BIT = 1 << SIGKILL
 
 
@@ -170,8 +171,11 @@ class MemcgKmem:
         if not _dying(self.k.current) and self.consume_stock(memcg, size >> PAGE_SHIFT):
             return 0
         may_oom = bool(gfp & _GFP_FS) and not gfp & _GFP_NORETRY
-        ret, _ = run_atomic(self.mem_cgroup_try_charge(self.k.current, gfp, size >> PAGE_SHIFT,
-                                                       memcg, may_oom, may_sleep=False))
+        ret, _ = run_atomic(
+            self.mem_cgroup_try_charge(
+                self.k.current, gfp, size >> PAGE_SHIFT, memcg, may_oom, may_sleep=False
+            )
+        )
         if ret == -EINTR:
             memcg.res.charge_nofail(size)
             return 0
@@ -207,7 +211,7 @@ class MemcgKmem:
         remaining = memcg.kmem.uncharge(size)
         self.memcg_oom_recover(memcg)
         if remaining:
-            return                       # its ancestors' kmem >= its own: none reached 0
+            return  # its ancestors' kmem >= its own: none reached 0
         chain, m = [], memcg
         while m is not None:
             chain.append(m)

@@ -30,6 +30,7 @@ Invariants (check_invariants):
   entry or the dangling list); every page_cgroup is on an allocated block of its size;
 - memcg_kmem_enabled_key.count == number of kmem-activated memcgs not yet freed.
 """
+
 from ..config import MEM_CGROUP_RECLAIM_RETRIES, PAGE_SIZE
 from ..errno import EBUSY, ENOMEM, KernelError
 from ..kernel.context import context_name
@@ -40,8 +41,12 @@ from ..mm.page import ALLOCATED, PageCgroup
 from .core import CgroupSubsys
 from .memcg_charge import MEM_CGROUP_RECLAIM_SHRINK, MemcgCharge, MemcgStock
 from .memcg_files import MemcgFiles
-from .memcg_kmem import (KMEM_ACCOUNTED_ACTIVATED, KMEM_ACCOUNTED_ACTIVE, KMEM_ACCOUNTED_DEAD,
-                         MemcgKmem)
+from .memcg_kmem import (
+    KMEM_ACCOUNTED_ACTIVATED,
+    KMEM_ACCOUNTED_ACTIVE,
+    KMEM_ACCOUNTED_DEAD,
+    MemcgKmem,
+)
 from .res_counter import ResCounter
 
 ONLINE, OFFLINE, FREEING, FREED = "online", "offline", "freeing", "freed"
@@ -49,20 +54,37 @@ ONLINE, OFFLINE, FREEING, FREED = "online", "offline", "freeing", "freed"
 
 class PageCgroupAnon(PageCgroup):
     """page_cgroup of a user (anonymous) page: charged to `res` only, shown as `rss`."""
+
     __slots__ = ()
 
 
 class MemCgroup:
     """struct mem_cgroup: counters, hierarchy link, kmem flags, OOM state and refcount."""
-    __slots__ = ("id", "cgroup", "path", "res", "kmem", "parent", "use_hierarchy",
-                 "oom_kill_disable", "under_oom", "oom_wait", "kmem_account_flags",
-                 "refcnt", "nr_rss", "nr_kmem", "state", "free_work")
+
+    __slots__ = (
+        "id",
+        "cgroup",
+        "path",
+        "res",
+        "kmem",
+        "parent",
+        "use_hierarchy",
+        "oom_kill_disable",
+        "under_oom",
+        "oom_wait",
+        "kmem_account_flags",
+        "refcnt",
+        "nr_rss",
+        "nr_kmem",
+        "state",
+        "free_work",
+    )
 
     def __init__(self, memcg_id: int, cgroup, parent, warn):
         self.id = memcg_id
         self.cgroup = cgroup
         self.path = cgroup.path()
-        self.parent = parent             # parent_mem_cgroup(): set iff counters are linked
+        self.parent = parent  # parent_mem_cgroup(): set iff counters are linked
         self.res = ResCounter(parent.res if parent else None, warn)
         self.kmem = ResCounter(parent.kmem if parent else None, warn)
         self.use_hierarchy = False
@@ -70,9 +92,9 @@ class MemCgroup:
         self.under_oom = 0
         self.oom_wait = WaitQueue()
         self.kmem_account_flags = 0
-        self.refcnt = 1                  # the cgroup's reference, dropped at css_free
-        self.nr_rss = 0                  # user pages whose page_cgroup names this memcg
-        self.nr_kmem = 0                 # kernel pages likewise
+        self.refcnt = 1  # the cgroup's reference, dropped at css_free
+        self.nr_rss = 0  # user pages whose page_cgroup names this memcg
+        self.nr_kmem = 0  # kernel pages likewise
         self.state = ONLINE
         self.free_work = None
 
@@ -82,18 +104,19 @@ class MemCgroup:
 
 class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
     """mem_cgroup_subsys bound to one kernel: the memory controller."""
+
     name = "memory"
 
     def __init__(self, kernel):
         self.k = kernel
         self.zone = kernel.zone
-        self.root = None                 # root_mem_cgroup
-        self.all = {}                    # every memcg not yet freed -> None (ordered)
-        self.dangling = {}               # removed, not yet freed -> None
+        self.root = None  # root_mem_cgroup
+        self.all = {}  # every memcg not yet freed -> None (ordered)
+        self.dangling = {}  # removed, not yet freed -> None
         self.next_id = 1
         self.stocks = [MemcgStock() for _ in kernel.cpus]
-        self.reclaimers = []             # f(memcg, nr_pages, gfp) -> pages freed
-        self.free_log = []               # (path, comm, context) of each __mem_cgroup_free
+        self.reclaimers = []  # f(memcg, nr_pages, gfp) -> pages freed
+        self.free_log = []  # (path, comm, context) of each __mem_cgroup_free
         self.free_immediate = "immediate" in kernel.cmdline.get("memcg_free", [])
         self.cftypes = self.memcg_cftypes()
         self.kmem_init()
@@ -148,7 +171,7 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
         memcg.state = FREEING
         parent = memcg.parent
         if self.free_immediate:
-            _free_memcg(self, memcg)                  # the seed's bug, on purpose
+            _free_memcg(self, memcg)  # the seed's bug, on purpose
         else:
             self.k.rcu.call_rcu(self.free_rcu, memcg)
         if parent is not None:
@@ -203,8 +226,9 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
         A dying task's page is committed to the root uncharged (Linux's bypass). May
         sleep while the OOM killer's victim exits.
         """
-        ret, memcg = yield from self.mem_cgroup_try_charge(task, GFP_HIGHUSER_MOVABLE, 1,
-                                                             oom_ok=True, may_sleep=True)
+        ret, memcg = yield from self.mem_cgroup_try_charge(
+            task, GFP_HIGHUSER_MOVABLE, 1, oom_ok=True, may_sleep=True
+        )
         if ret == -ENOMEM:
             return -ENOMEM
         self.zone.page_cgroup[pfn] = PageCgroupAnon(memcg, 1)
@@ -292,7 +316,8 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
             self._check_memcg(m, kids.get(m, ()), stocked.get(m, 0))
             activated += bool(m.kmem_account_flags & KMEM_ACCOUNTED_ACTIVATED)
         assert self.key.count == activated, (
-            f"memcg_kmem_enabled_key {self.key.count} != {activated} activated memcgs")
+            f"memcg_kmem_enabled_key {self.key.count} != {activated} activated memcgs"
+        )
         assert set(self.dangling) == {m for m in self.all if m.state != ONLINE}, "dangling list"
         for cgrp in self.k.cgroups.walk():
             assert cgrp.subsys[self.name] in self.all, f"{cgrp} has a freed memcg"
@@ -301,7 +326,7 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
 
     def _check_memcg(self, m, children, stock: int) -> None:
         res, kmem = m.res, m.kmem
-        res.check_invariants(chain=False)          # parent links are checked below
+        res.check_invariants(chain=False)  # parent links are checked below
         kmem.check_invariants(chain=False)
         assert m.state != FREED, f"freed {m} reachable"
         assert m.nr_rss >= 0 and m.nr_kmem >= 0, f"{m}: negative page counts"
@@ -312,10 +337,12 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
             kids_refs += c.state != FREEING
         flags = m.kmem_account_flags
         kmem_ref = bool(flags & KMEM_ACCOUNTED_ACTIVE) and (
-            m.cgroup is not None or bool(flags & KMEM_ACCOUNTED_DEAD))
+            m.cgroup is not None or bool(flags & KMEM_ACCOUNTED_DEAD)
+        )
         refs = (m.cgroup is not None) + kids_refs + kmem_ref + m.under_oom
         assert m.refcnt == (refs if m.state != FREEING else 0), (
-            f"{m}: refcount {m.refcnt}, {refs} references held")
+            f"{m}: refcount {m.refcnt}, {refs} references held"
+        )
         if m.parent is not None:
             assert m.parent in self.all and res.parent is m.parent.res, f"{m}: parent link"
             assert kmem.parent is m.parent.kmem, f"{m}: kmem parent link"
@@ -323,7 +350,8 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
             assert res.parent is None and kmem.parent is None, f"{m}: counters linked"
         own_rss = m.nr_rss if m is not self.root else 0
         assert kmem.usage == m.nr_kmem * PAGE_SIZE + kids_kmem, (
-            f"{m}: kmem usage {kmem.usage} != {m.nr_kmem * PAGE_SIZE + kids_kmem}")
+            f"{m}: kmem usage {kmem.usage} != {m.nr_kmem * PAGE_SIZE + kids_kmem}"
+        )
         want = (m.nr_kmem + own_rss + stock) * PAGE_SIZE + kids_res
         assert res.usage == want, f"{m}: res usage {res.usage} != {want}"
         assert kmem.usage <= res.usage, f"{m}: kmem above res"
@@ -343,7 +371,8 @@ class MemCgroupSubsys(MemcgCharge, MemcgKmem, MemcgFiles, CgroupSubsys):
             assert pc.memcg in self.all, f"page charged to freed {pc.memcg}"
             order = pc.nr_pages.bit_length() - 1
             assert pc.nr_pages == 1 << order and pstate[pfn] == ALLOCATED | order, (
-                f"page_cgroup of {pfn:#x} ({pc.nr_pages} pages) on a block in state {pstate[pfn]}")
+                f"page_cgroup of {pfn:#x} ({pc.nr_pages} pages) on a block in state {pstate[pfn]}"
+            )
             bucket = rss if type(pc) is PageCgroupAnon else kmem
             bucket[pc.memcg] = bucket.get(pc.memcg, 0) + pc.nr_pages
         for m in self.all:
@@ -360,8 +389,10 @@ def __mem_cgroup_free(mc, memcg) -> None:
     k = mc.k
     k.checker.check_process_context("__mem_cgroup_free")
     if memcg.res.usage or memcg.kmem.usage or memcg.nr_rss or memcg.nr_kmem:
-        k.log.bug(f"__mem_cgroup_free: {memcg.path} still charged "
-                  f"(res {memcg.res.usage}, kmem {memcg.kmem.usage})")
+        k.log.bug(
+            f"__mem_cgroup_free: {memcg.path} still charged "
+            f"(res {memcg.res.usage}, kmem {memcg.kmem.usage})"
+        )
     mc.free_log.append((memcg.path, k.current.comm, context_name(k.cpu)))
     mc.all.pop(memcg, None)
     mc.dangling.pop(memcg, None)

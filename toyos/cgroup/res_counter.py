@@ -17,6 +17,7 @@ K/M/G suffix (powers of 1024, either case), `-1` for unlimited; the result is ro
 up to a whole page. Values above RESOURCE_MAX are clamped to RESOURCE_MAX (see the
 docstring of res_counter_memparse_write_strategy() for why).
 """
+
 from ..config import PAGE_SIZE, RESOURCE_MAX
 from ..errno import EBUSY, EINVAL, ENOMEM, KernelError
 
@@ -27,6 +28,7 @@ _HEX = "0123456789abcdefABCDEF"
 
 class ResCounter:
     """struct res_counter: usage, max_usage, limit and failcnt in bytes, and the parent."""
+
     __slots__ = ("usage", "max_usage", "limit", "failcnt", "parent", "warn")
 
     def __init__(self, parent=None, warn=None):
@@ -35,7 +37,7 @@ class ResCounter:
         self.limit = RESOURCE_MAX
         self.failcnt = 0
         self.parent = parent
-        self.warn = warn             # callable(str): WARN_ON() of an uncharge below zero
+        self.warn = warn  # callable(str): WARN_ON() of an uncharge below zero
 
     def __repr__(self):
         return f"<ResCounter usage={self.usage} limit={self.limit} failcnt={self.failcnt}>"
@@ -155,6 +157,7 @@ class ResCounter:
 
 # ------------------------------------------------------------------ parsing
 
+
 def simple_strtoull(s: str, base: int = 0):
     """lib/vsprintf.c simple_strtoull(): (value, characters consumed); no sign accepted.
 
@@ -178,7 +181,7 @@ def simple_strtoull(s: str, base: int = 0):
 def memparse(s: str):
     """lib/cmdline.c memparse(): (bytes, characters consumed) for `4096`, `0x1000`, `4k`, `1G`."""
     val, end = simple_strtoull(s, 0)
-    if end and s[end:end + 1] in _SUFFIX_SHIFT:
+    if end and s[end : end + 1] in _SUFFIX_SHIFT:
         val <<= _SUFFIX_SHIFT[s[end]]
         end += 1
     return val, end

@@ -1,4 +1,5 @@
 """debugfs at /sys/kernel/debug: static_keys and the fail_page_alloc knobs."""
+
 from ..errno import EINVAL, KernelError
 from .vfs import Dir, SeqFile
 
@@ -23,9 +24,16 @@ def _parse_bool(text: str) -> bool:
 
 
 def build_debugfs(kernel, root: Dir) -> None:
-    root.add("static_keys", SeqFile(
-        lambda: "".join(f"{name} {key.count}\n" for name, key in kernel.keys.items()
-                        if not name.startswith("fail_page_alloc"))))
+    root.add(
+        "static_keys",
+        SeqFile(
+            lambda: "".join(
+                f"{name} {key.count}\n"
+                for name, key in kernel.keys.items()
+                if not name.startswith("fail_page_alloc")
+            )
+        ),
+    )
     fpa = kernel.fail_page_alloc
     d = root.add("fail_page_alloc", Dir())
     for knob in fpa.INT_KNOBS + fpa.BOOL_KNOBS:

@@ -2,6 +2,7 @@
 
 Both are generators (`yield from vfs_read(...)`) because pipes and the tty may block.
 """
+
 from ..errno import EBADF, EINVAL, EISDIR, KernelError
 from .vfs import CharDev, Dir, RegFile, SeqFile
 
@@ -27,7 +28,7 @@ def vfs_read(k, task, f, n: int = 1 << 20):
         raise KernelError(EISDIR)
     else:
         raise KernelError(EINVAL)
-    out = text[f.pos:f.pos + n]
+    out = text[f.pos : f.pos + n]
     f.pos += len(out)
     return out
 
@@ -42,9 +43,9 @@ def vfs_write(k, task, f, text: str):
         return len(text)
     if isinstance(inode, RegFile):
         data = inode.data
-        if f.flags & 0o2000:            # O_APPEND
+        if f.flags & 0o2000:  # O_APPEND
             f.pos = len(data)
-        inode.data = data[:f.pos] + text + data[f.pos + len(text):]
+        inode.data = data[: f.pos] + text + data[f.pos + len(text) :]
         f.pos += len(text)
     elif isinstance(inode, SeqFile):
         if inode.write is None:
@@ -56,4 +57,4 @@ def vfs_write(k, task, f, text: str):
     else:
         raise KernelError(EINVAL)
     return len(text)
-    yield                                # makes this a generator
+    yield  # makes this a generator

@@ -4,6 +4,7 @@ read() blocks while the pipe is empty and a writer exists, and returns "" (EOF) 
 every write end is closed. write() blocks while the buffer is full; with no reader left
 it raises SIGPIPE in the writer and fails with EPIPE.
 """
+
 from .. import config
 from ..errno import EPIPE, KernelError
 from ..kernel.sched import TASK_INTERRUPTIBLE, WaitQueue
@@ -24,8 +25,10 @@ class Pipe(Inode):
 
     def ends(self):
         """(read end, write end) as open file descriptions."""
-        return (OpenFile(self, O_RDONLY, pipe=self, writing=False),
-                OpenFile(self, O_WRONLY, pipe=self, writing=True))
+        return (
+            OpenFile(self, O_RDONLY, pipe=self, writing=False),
+            OpenFile(self, O_WRONLY, pipe=self, writing=True),
+        )
 
     def release(self, writing: bool) -> None:
         if writing:
@@ -37,6 +40,7 @@ class Pipe(Inode):
     def read(self, task, n: int):
         """Generator: up to n characters, "" at EOF; returns None if a signal interrupted."""
         from ..kernel.signal import signal_pending
+
         self.k.checker.might_sleep("pipe_read")
         while not self.data:
             if not self.writers:
@@ -53,6 +57,7 @@ class Pipe(Inode):
     def write(self, task, text: str):
         """Generator: write all of `text`, blocking while full; KernelError(EPIPE) with no reader."""
         from ..kernel.signal import SIGPIPE, send_signal, signal_pending
+
         self.k.checker.might_sleep("pipe_write")
         while text:
             if not self.readers:

@@ -7,6 +7,7 @@ Paths are resolved textually from `/` or the task's cwd ("." and ".." folded fir
 Files and directories here do not use simulated memory (toyos, until slab accounting).
 Errors are KernelError(errno), as system calls return them.
 """
+
 from ..errno import EACCES, EEXIST, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, KernelError
 
 O_RDONLY, O_WRONLY, O_RDWR = 0, 1, 2
@@ -88,6 +89,7 @@ class RegFile(Inode):
 
 class SeqFile(Inode):
     """A generated file: `show()` renders it at open; `write(text)` handles a write()."""
+
     __slots__ = ("show", "write")
 
     def __init__(self, show=None, write=None, mode=None):
@@ -100,6 +102,7 @@ class SeqFile(Inode):
 
 class CharDev(Inode):
     """A character device: `read(n)` / `write(text)` callables; None means EOF / discard."""
+
     __slots__ = ("reader", "writer")
     kind = S_IFCHR
 
@@ -111,6 +114,7 @@ class CharDev(Inode):
 
 class Program(Inode):
     """An executable in /bin: `main(kernel, argv)` returns the program generator."""
+
     __slots__ = ("main",)
 
     def __init__(self, main):
@@ -120,6 +124,7 @@ class Program(Inode):
 
 class OpenFile:
     """struct file: an open file description shared by dup() and fork()."""
+
     __slots__ = ("inode", "flags", "pos", "count", "buf", "pipe", "writing")
 
     def __init__(self, inode, flags: int, pipe=None, writing=False):
@@ -127,7 +132,7 @@ class OpenFile:
         self.flags = flags
         self.pos = 0
         self.count = 1
-        self.buf = None              # a SeqFile's text, rendered at open
+        self.buf = None  # a SeqFile's text, rendered at open
         self.pipe = pipe
         self.writing = writing
 
@@ -232,9 +237,8 @@ class VFS:
             raise KernelError(EACCES)
         if acc in (O_WRONLY, O_RDWR) and not inode.may(task, 2):
             raise KernelError(EACCES)
-        if isinstance(inode, SeqFile):
-            if acc in (O_RDONLY, O_RDWR) and inode.show is None:
-                raise KernelError(EACCES)
+        if isinstance(inode, SeqFile) and acc in (O_RDONLY, O_RDWR) and inode.show is None:
+            raise KernelError(EACCES)
         f = OpenFile(inode, flags)
         if isinstance(inode, RegFile):
             if flags & O_TRUNC and acc != O_RDONLY:
@@ -244,4 +248,4 @@ class VFS:
         return f
 
 
-EBUSY_ROOT = 16   # EBUSY: renaming or removing "/"
+EBUSY_ROOT = 16  # EBUSY: renaming or removing "/"

@@ -12,11 +12,22 @@ in softirq or hardirq context.
 
 class Cpu:
     """One simulated CPU: its run queue, the task on it, and its interrupt nesting."""
-    __slots__ = ("id", "rq", "curr", "idle", "hardirq_count", "softirq_count",
-                 "softirq_pending", "steps", "pcp")
+
+    __slots__ = (
+        "id",
+        "rq",
+        "curr",
+        "idle",
+        "hardirq_count",
+        "softirq_count",
+        "softirq_pending",
+        "steps",
+        "pcp",
+    )
 
     def __init__(self, cpu_id: int):
         from collections import deque
+
         self.id = cpu_id
         self.rq = deque()
         self.curr = None
@@ -24,8 +35,8 @@ class Cpu:
         self.hardirq_count = 0
         self.softirq_count = 0
         self.softirq_pending = 0
-        self.steps = 0               # steps executed by tasks (not idle) on this CPU
-        self.pcp = None              # this CPU's order-0 page list (mm/page_alloc.py)
+        self.steps = 0  # steps executed by tasks (not idle) on this CPU
+        self.pcp = None  # this CPU's order-0 page list (mm/page_alloc.py)
 
 
 def context_name(cpu: Cpu) -> str:
@@ -33,7 +44,7 @@ def context_name(cpu: Cpu) -> str:
         return "hardirq"
     if cpu.softirq_count:
         return "softirq"
-    if cpu.curr is not None and cpu.curr.flags & 0x00200000:   # PF_KTHREAD
+    if cpu.curr is not None and cpu.curr.flags & 0x00200000:  # PF_KTHREAD
         return "kthread"
     return "process"
 
@@ -43,7 +54,7 @@ class ContextChecker:
 
     def __init__(self, kernel):
         self.k = kernel
-        self.violations = []         # (function name, context name) in order
+        self.violations = []  # (function name, context name) in order
 
     def check_process_context(self, fn_name: str) -> bool:
         """True when the caller is in process context; otherwise log a WARNING and say False."""
@@ -52,8 +63,10 @@ class ContextChecker:
             return True
         where = context_name(cpu)
         self.violations.append((fn_name, where))
-        self.k.log.warn(f"{fn_name} called in {where} context "
-                        f"(inconsistent lock state: process-context-only function)")
+        self.k.log.warn(
+            f"{fn_name} called in {where} context "
+            f"(inconsistent lock state: process-context-only function)"
+        )
         return False
 
     def might_sleep(self, fn_name: str) -> bool:

@@ -12,12 +12,20 @@ its files and mm.
 Invariants (check_invariants): nr_kernel_stack counts the stacks of the tasks in the
 pid table and of those awaiting their grace period; each is an allocated block.
 """
+
 from .. import config
 from ..errno import EAGAIN, ECHILD, EINTR, ENOMEM, ERESTARTNOINTR, KernelError
 from ..mm.gfp import THREADINFO_GFP_ACCOUNTED
 from ..mm.page import ALLOCATED
-from .sched import (EXIT_DEAD, EXIT_ZOMBIE, PF_EXITING, PF_KTHREAD, TASK_INTERRUPTIBLE,
-                    TASK_RUNNING, Task)
+from .sched import (
+    EXIT_DEAD,
+    EXIT_ZOMBIE,
+    PF_EXITING,
+    PF_KTHREAD,
+    TASK_INTERRUPTIBLE,
+    TASK_RUNNING,
+    Task,
+)
 from .signal import fatal_signal_pending, signal_pending
 
 WNOHANG = 1
@@ -25,11 +33,12 @@ WNOHANG = 1
 
 class MM:
     """mm_struct: what toyos tracks of a user address space (anonymous pages for rss)."""
+
     __slots__ = ("anon_pages", "total_vm")
 
     def __init__(self):
-        self.anon_pages = []         # pfns of anonymous pages (memhog)
-        self.total_vm = 0            # pages mapped
+        self.anon_pages = []  # pfns of anonymous pages (memhog)
+        self.total_vm = 0  # pages mapped
 
 
 def close_program(gen) -> None:
@@ -48,11 +57,11 @@ class Fork:
 
     def __init__(self, kernel):
         self.k = kernel
-        self.nr_kernel_stack = 0     # stacks allocated (KernelStack in /proc/meminfo)
+        self.nr_kernel_stack = 0  # stacks allocated (KernelStack in /proc/meminfo)
         self.total_forks = 0
-        self.fork_hooks = []         # cgroup subsystems: f(parent, child)
-        self.exit_hooks = []         # f(task) at do_exit
-        self.mm_exit_hooks = []      # f(task, pfn) per anonymous page freed at exit_mm
+        self.fork_hooks = []  # cgroup subsystems: f(parent, child)
+        self.exit_hooks = []  # f(task) at do_exit
+        self.mm_exit_hooks = []  # f(task, pfn) per anonymous page freed at exit_mm
 
     # ----------------------------------------------------------- thread info
 
@@ -175,7 +184,7 @@ class Fork:
         task.exit_state = EXIT_ZOMBIE
         parent = task.parent
         if parent is init or parent.flags & PF_KTHREAD or parent.exit_state:
-            self.release_task(task)          # init (and kthreads) reap at once
+            self.release_task(task)  # init (and kthreads) reap at once
         elif parent.wait_chldexit:
             waiters, parent.wait_chldexit = parent.wait_chldexit, None
             for w in waiters:
@@ -214,12 +223,13 @@ class Fork:
                 assert pstate[task.stack] == want, f"{task}: stack {task.stack:#x} not allocated"
             if task.mm is not None:
                 anon += len(task.mm.anon_pages)
-            for f in task.files:             # open files: references never below one
+            for f in task.files:  # open files: references never below one
                 assert f is None or f.count > 0, f"{task}: file with count {f.count}"
                 if f is not None and f.pipe is not None:
                     assert f.pipe.readers >= 0 and f.pipe.writers >= 0, f"{task}: pipe counts"
         assert stacks == self.nr_kernel_stack, (
-            f"nr_kernel_stack {self.nr_kernel_stack} != {stacks} stacks of tasks")
+            f"nr_kernel_stack {self.nr_kernel_stack} != {stacks} stacks of tasks"
+        )
         owned = (stacks << config.THREAD_SIZE_ORDER) + anon
         assert k.zone.nr_allocated() >= owned, f"{owned} pages owned, fewer allocated"
 

@@ -14,8 +14,8 @@ class StaticKey:
     def __init__(self, name: str, log=None):
         self.name = name
         self.count = 0
-        self.sites = []              # (obj, attr, off, on)
-        self.hooks = []              # callables re-patching sites that depend on several keys
+        self.sites = []  # (obj, attr, off, on)
+        self.hooks = []  # callables re-patching sites that depend on several keys
         self.log = log
 
     def add_site(self, obj, attr: str, off, on) -> None:

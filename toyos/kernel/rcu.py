@@ -10,21 +10,22 @@ each is queued with the number of grace periods that must have completed first (
 more when a grace period was already running at the call, since that one began too
 early), and running it any sooner is a BUG.
 """
+
 from .softirq import RCU_SOFTIRQ, raise_softirq
 
 
 class RCU:
     def __init__(self, kernel):
         self.k = kernel
-        self.next_cbs = []           # queued, waiting for a grace period to start
-        self.wait_cbs = []           # waiting for the current grace period to end
-        self.done_cbs = []           # grace period over: run at the next RCU_SOFTIRQ
+        self.next_cbs = []  # queued, waiting for a grace period to start
+        self.wait_cbs = []  # waiting for the current grace period to end
+        self.done_cbs = []  # grace period over: run at the next RCU_SOFTIRQ
         self.gp_active = False
         self.gp_started_on = -1
         self.qs_mask = 0
         self.all_mask = (1 << len(kernel.cpus)) - 1
-        self.completed = 0           # grace periods completed
-        self.invoked = 0             # callbacks run
+        self.completed = 0  # grace periods completed
+        self.invoked = 0  # callbacks run
 
     def call_rcu(self, fn, arg) -> None:
         """Queue fn(arg) to run after a grace period. Any context."""
@@ -56,8 +57,10 @@ class RCU:
         done, self.done_cbs = self.done_cbs, []
         for fn, arg, needed in done:
             if self.completed < needed:
-                self.k.log.bug(f"RCU callback {getattr(fn, '__name__', fn)} invoked before its "
-                               f"grace period ended ({self.completed} < {needed})")
+                self.k.log.bug(
+                    f"RCU callback {getattr(fn, '__name__', fn)} invoked before its "
+                    f"grace period ended ({self.completed} < {needed})"
+                )
             self.invoked += 1
             fn(arg)
 
@@ -73,7 +76,8 @@ class RCU:
         assert self.qs_mask & ~self.all_mask == 0, f"qs_mask {self.qs_mask:#x}"
         assert self.gp_active or not self.wait_cbs, "callbacks wait for no grace period"
         assert not self.done_cbs or any(c.softirq_pending for c in self.k.cpus), (
-            "callbacks done but no RCU_SOFTIRQ pending")
+            "callbacks done but no RCU_SOFTIRQ pending"
+        )
         for _, _, needed in self.wait_cbs:
             assert needed == self.completed + 1, "callback in the wrong grace period"
         for _, _, needed in self.next_cbs:
@@ -85,5 +89,5 @@ class RCU:
         done = []
         self.call_rcu(lambda t: (done.append(1), self.k.sched.wake_up_process(t)), task)
         while not done:
-            task.state = 1           # TASK_INTERRUPTIBLE; the callback wakes us
+            task.state = 1  # TASK_INTERRUPTIBLE; the callback wakes us
             yield

@@ -14,6 +14,7 @@ and only runnable; a live TASK_RUNNING task is queued (no lost wake-up); the par
 and children links agree; a zombie's parent is alive and not init.
 With `debug_vm`, Kernel.debug_vm_check() runs the checks after every step of the tick.
 """
+
 import heapq
 
 from .. import config
@@ -26,7 +27,7 @@ EXIT_DEAD = 32
 
 PF_EXITING = 0x00000004
 PF_KTHREAD = 0x00200000
-TIF_MEMDIE = 0x1000000        # toyos keeps the thread-info flag in task.flags too
+TIF_MEMDIE = 0x1000000  # toyos keeps the thread-info flag in task.flags too
 
 
 class ExecImage(Exception):
@@ -45,36 +46,61 @@ class TaskExit(Exception):
 
 class Task:
     """task_struct: a small record; the program generator holds the rest of its state."""
-    __slots__ = ("pid", "comm", "argv", "parent", "children", "state", "exit_state",
-                 "exit_code", "flags", "mm", "pending", "sig_ignored", "cpu", "on_rq",
-                 "gen", "stack", "cgroup", "files", "cwd", "uid", "make_it_fail",
-                 "timer_seq", "start_time", "wait_chldexit", "wakeup_value", "__weakref__")
+
+    __slots__ = (
+        "pid",
+        "comm",
+        "argv",
+        "parent",
+        "children",
+        "state",
+        "exit_state",
+        "exit_code",
+        "flags",
+        "mm",
+        "pending",
+        "sig_ignored",
+        "cpu",
+        "on_rq",
+        "gen",
+        "stack",
+        "cgroup",
+        "files",
+        "cwd",
+        "uid",
+        "make_it_fail",
+        "timer_seq",
+        "start_time",
+        "wait_chldexit",
+        "wakeup_value",
+        "__weakref__",
+    )
 
     def __init__(self, pid: int, comm: str, parent):
         self.pid = pid
         self.comm = comm
         self.argv = (comm,)
         self.parent = parent
-        self.children = {}           # pid -> Task, in fork order
+        self.children = {}  # pid -> Task, in fork order
         self.state = TASK_RUNNING
         self.exit_state = 0
-        self.exit_code = 0           # wait status: (code << 8) or the killing signal
+        self.exit_code = 0  # wait status: (code << 8) or the killing signal
         self.flags = 0
         self.mm = None
-        self.pending = 0             # bitmask of pending signals
+        self.pending = 0  # bitmask of pending signals
         self.sig_ignored = 0
         self.cpu = 0
         self.on_rq = False
         self.gen = None
-        self.stack = None            # pfn of the THREAD_SIZE kernel stack
-        self.cgroup = None           # the memory cgroup this task is attached to
-        self.files = []              # fd -> OpenFile or None
+        self.stack = None  # pfn of the THREAD_SIZE kernel stack
+        self.cgroup = None  # the memory cgroup this task is attached to
+        self.files = []  # fd -> OpenFile or None
         self.cwd = "/"
         self.uid = 0
         self.make_it_fail = 0
         self.timer_seq = 0
         self.start_time = 0
-        self.wait_chldexit = None    # list of tasks waiting in wait4() for this task's children
+        self.wait_chldexit = None  # list of tasks waiting in wait4() for this task's children
         self.wakeup_value = None
 
     def __repr__(self):
@@ -83,6 +109,7 @@ class Task:
 
 class WaitQueue:
     """wait_queue_head_t: tasks sleeping until wake_up()."""
+
     __slots__ = ("waiters",)
 
     def __init__(self):
@@ -102,9 +129,9 @@ class Scheduler:
 
     def __init__(self, kernel):
         self.k = kernel
-        self.tasks = {}              # pid -> Task (alive or zombie)
+        self.tasks = {}  # pid -> Task (alive or zombie)
         self.last_pid = 0
-        self.timers = []             # heap of (expires, seq, task)
+        self.timers = []  # heap of (expires, seq, task)
         self.timer_seq = 0
         self.nr_running = 0
 
@@ -158,7 +185,7 @@ class Scheduler:
             try:
                 rq.remove(task)
             except ValueError:
-                pass             # it is the task running now: not requeued after its step
+                pass  # it is the task running now: not requeued after its step
             task.on_rq = False
 
     # ---------------------------------------------------------------- timers
@@ -170,7 +197,7 @@ class Scheduler:
         heapq.heappush(self.timers, (expires, self.timer_seq, task))
 
     def del_timer(self, task) -> None:
-        task.timer_seq = 0           # its heap entry is now stale and will be skipped
+        task.timer_seq = 0  # its heap entry is now stale and will be skipped
 
     def run_timers(self) -> None:
         """TIMER_SOFTIRQ: wake the tasks whose timers expired."""
@@ -221,10 +248,11 @@ class Scheduler:
         cpu.hardirq_count += 1
         k.rcu.check_callbacks(cpu)
         if cpu.id == 0 and self.timers and self.timers[0][0] <= k.jiffies:
-            cpu.softirq_pending |= 1 << 1          # TIMER_SOFTIRQ
+            cpu.softirq_pending |= 1 << 1  # TIMER_SOFTIRQ
         cpu.hardirq_count -= 1
         if cpu.softirq_pending:
             from .softirq import do_softirq
+
             do_softirq(k, cpu)
 
     def run_step(self, task) -> None:
@@ -238,9 +266,9 @@ class Scheduler:
             next(task.gen)
         except StopIteration as stop:
             code = stop.value if isinstance(stop.value, int) else 0
-            k.fork.do_exit(task, (code & 0xff) << 8)
+            k.fork.do_exit(task, (code & 0xFF) << 8)
         except TaskExit as ex:
-            k.fork.do_exit(task, (ex.code & 0xff) << 8)
+            k.fork.do_exit(task, (ex.code & 0xFF) << 8)
         except ExecImage as ex:
             task.gen = ex.gen
             task.comm = ex.comm[:15]
@@ -249,6 +277,7 @@ class Scheduler:
     @staticmethod
     def _acting_signal(task) -> int:
         from .signal import next_fatal_signal
+
         return next_fatal_signal(task)
 
     def check_invariants(self) -> None:
@@ -265,7 +294,7 @@ class Scheduler:
                 queued.add(task)
                 assert task.on_rq and task.cpu == cpu.id, f"{task} on rq of CPU {cpu.id}"
                 assert task.state == TASK_RUNNING and not task.exit_state, f"{task} queued asleep"
-        running = {cpu.curr for cpu in self.k.cpus}   # mid-step: off its queue for now
+        running = {cpu.curr for cpu in self.k.cpus}  # mid-step: off its queue for now
         for pid, task in self.tasks.items():
             assert task.pid == pid and task.exit_state != EXIT_DEAD, f"{task} in the pid table"
             assert task.on_rq == (task in queued) or task in running, f"{task}: on_rq {task.on_rq}"

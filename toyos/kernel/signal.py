@@ -4,6 +4,7 @@ toyos programs install no handlers: every signal but SIGCHLD (and those a task i
 terminates the task at its next step. Kernel threads ignore signals; init (pid 1) is
 protected from signals sent by kill(-1) and by other tasks.
 """
+
 from ..errno import EINVAL, EPERM, ESRCH, KernelError
 
 SIGHUP, SIGINT, SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGKILL = range(1, 10)
@@ -11,21 +12,52 @@ SIGUSR1, SIGSEGV, SIGUSR2, SIGPIPE, SIGALRM, SIGTERM = 10, 11, 12, 13, 14, 15
 SIGCHLD, SIGCONT, SIGSTOP, SIGTSTP = 17, 18, 19, 20
 NSIG = 32
 
-SIGNAMES = {SIGHUP: "HUP", SIGINT: "INT", SIGQUIT: "QUIT", SIGILL: "ILL", SIGTRAP: "TRAP",
-            SIGABRT: "ABRT", SIGBUS: "BUS", SIGFPE: "FPE", SIGKILL: "KILL", SIGUSR1: "USR1",
-            SIGSEGV: "SEGV", SIGUSR2: "USR2", SIGPIPE: "PIPE", SIGALRM: "ALRM",
-            SIGTERM: "TERM", 16: "STKFLT", SIGCHLD: "CHLD", SIGCONT: "CONT", SIGSTOP: "STOP",
-            SIGTSTP: "TSTP"}
-SIGDESCR = {SIGHUP: "Hangup", SIGINT: "Interrupt", SIGQUIT: "Quit", SIGILL: "Illegal instruction",
-            SIGTRAP: "Trace/breakpoint trap", SIGABRT: "Aborted", SIGBUS: "Bus error",
-            SIGFPE: "Floating point exception", SIGKILL: "Killed",
-            SIGUSR1: "User defined signal 1", SIGSEGV: "Segmentation fault",
-            SIGUSR2: "User defined signal 2", SIGPIPE: "Broken pipe", SIGALRM: "Alarm clock",
-            SIGTERM: "Terminated", SIGCHLD: "Child exited", SIGCONT: "Continued",
-            SIGSTOP: "Stopped (signal)", SIGTSTP: "Stopped"}
+SIGNAMES = {
+    SIGHUP: "HUP",
+    SIGINT: "INT",
+    SIGQUIT: "QUIT",
+    SIGILL: "ILL",
+    SIGTRAP: "TRAP",
+    SIGABRT: "ABRT",
+    SIGBUS: "BUS",
+    SIGFPE: "FPE",
+    SIGKILL: "KILL",
+    SIGUSR1: "USR1",
+    SIGSEGV: "SEGV",
+    SIGUSR2: "USR2",
+    SIGPIPE: "PIPE",
+    SIGALRM: "ALRM",
+    SIGTERM: "TERM",
+    16: "STKFLT",
+    SIGCHLD: "CHLD",
+    SIGCONT: "CONT",
+    SIGSTOP: "STOP",
+    SIGTSTP: "TSTP",
+}
+SIGDESCR = {
+    SIGHUP: "Hangup",
+    SIGINT: "Interrupt",
+    SIGQUIT: "Quit",
+    SIGILL: "Illegal instruction",
+    SIGTRAP: "Trace/breakpoint trap",
+    SIGABRT: "Aborted",
+    SIGBUS: "Bus error",
+    SIGFPE: "Floating point exception",
+    SIGKILL: "Killed",
+    SIGUSR1: "User defined signal 1",
+    SIGSEGV: "Segmentation fault",
+    SIGUSR2: "User defined signal 2",
+    SIGPIPE: "Broken pipe",
+    SIGALRM: "Alarm clock",
+    SIGTERM: "Terminated",
+    SIGCHLD: "Child exited",
+    SIGCONT: "Continued",
+    SIGSTOP: "Stopped (signal)",
+    SIGTSTP: "Stopped",
+}
 
 # Signals whose default action is not to terminate.
-DEFAULT_IGNORED = (1 << SIGCHLD) | (1 << SIGCONT) | (1 << 28)   # 28: SIGWINCH
+DEFAULT_IGNORED = (1 << SIGCHLD) | (1 << SIGCONT) | (1 << 28)  # 28: SIGWINCH
 
 
 def signal_number(name: str) -> int:
@@ -69,10 +101,10 @@ def next_fatal_signal(task) -> int:
 
 def send_signal(kernel, task, sig: int) -> None:
     """Queue `sig` on `task` and wake it if it sleeps interruptibly (signal_wake_up())."""
-    if task.flags & 0x00200000 or task.exit_state:   # PF_KTHREAD ignores; zombies can't act
+    if task.flags & 0x00200000 or task.exit_state:  # PF_KTHREAD ignores; zombies can't act
         return
     if task.pid == 1:
-        return                      # SIGNAL_UNKILLABLE: init has no handlers, so it ignores all
+        return  # SIGNAL_UNKILLABLE: init has no handlers, so it ignores all
     if sig == 0:
         return
     task.pending |= 1 << sig
@@ -106,5 +138,5 @@ def kill_something_info(kernel, sender, pid: int, sig: int) -> None:
     if not may_signal(sender, task):
         raise KernelError(EPERM)
     if task.pid == 1 and sender.pid != 1:
-        return                      # init is protected from signals it has no handler for
+        return  # init is protected from signals it has no handler for
     send_signal(kernel, task, sig)

@@ -3,6 +3,7 @@
 While handlers run, the CPU's softirq count is raised, so in_softirq() and
 in_interrupt() are true for everything they call (RCU callbacks among them).
 """
+
 TIMER_SOFTIRQ = 1
 RCU_SOFTIRQ = 9
 

@@ -3,6 +3,7 @@
 Blocking calls are generators (`n = yield from k.sys.read(fd, 100)`); the others are
 plain calls. Failures raise KernelError(errno), which programs turn into messages.
 """
+
 from ..errno import EBADF, EINVAL, ENOTDIR, EPERM, KernelError
 from ..fs.file_ops import vfs_read, vfs_write
 from ..fs.pipe import Pipe
@@ -161,9 +162,9 @@ class Sys:
         task = self.k.current
         last = path.rstrip("/").rsplit("/", 1)[-1]
         if last == ".":
-            raise KernelError(EINVAL)        # rmdir(".") is EINVAL, as in Linux
+            raise KernelError(EINVAL)  # rmdir(".") is EINVAL, as in Linux
         if last == "..":
-            raise KernelError(39)            # ENOTEMPTY
+            raise KernelError(39)  # ENOTEMPTY
         if self._path(path) == "/":
             raise KernelError(16)
         parent, name = self.k.vfs.lookup_parent(path, task.cwd, task)
@@ -217,6 +218,7 @@ class Sys:
         from ..errno import ENOMEM
         from ..mm.gfp import GFP_HIGHUSER_MOVABLE
         from .signal import fatal_signal_pending
+
         k = self.k
         task = k.current
         mm = task.mm
@@ -231,8 +233,8 @@ class Sys:
             charge = k.mem_cgroup_charge_anon
             try:
                 failed = charge is not None and (yield from charge(task, pfn))
-            except GeneratorExit:        # killed while the charge waited for the OOM victim
-                k.zone.free_pages(pfn, 0)    # uncharged and in no mm yet: nobody else frees it
+            except GeneratorExit:  # killed while the charge waited for the OOM victim
+                k.zone.free_pages(pfn, 0)  # uncharged and in no mm yet: nobody else frees it
                 raise
             if failed:
                 k.zone.free_pages(pfn, 0)

@@ -5,11 +5,13 @@ always runs later in a kworker, in process context, where it may sleep. Each CPU
 kworker/N:0 serving system_wq items queued on that CPU.
 Invariant: a queued item is PENDING and queued once, and its kworker is runnable.
 """
+
 from collections import deque
 
 
 class Work:
     """work_struct: `func(arg)`; PENDING while queued, `running` while executing."""
+
     __slots__ = ("func", "arg", "pending", "running", "done")
 
     def __init__(self, func, arg=None):
@@ -17,14 +19,14 @@ class Work:
         self.arg = arg
         self.pending = False
         self.running = False
-        self.done = 0                # times it completed
+        self.done = 0  # times it completed
 
 
 class Workqueue:
     def __init__(self, kernel):
         self.k = kernel
         self.queues = [deque() for _ in kernel.cpus]
-        self.workers = []            # kworker task per CPU
+        self.workers = []  # kworker task per CPU
         self.executed = 0
 
     def start_workers(self) -> None:
@@ -52,7 +54,7 @@ class Workqueue:
         me = k.current
         while True:
             if not queue:
-                me.state = 1         # TASK_INTERRUPTIBLE until schedule_work() wakes us
+                me.state = 1  # TASK_INTERRUPTIBLE until schedule_work() wakes us
                 yield
                 continue
             work = queue.popleft()

@@ -5,6 +5,7 @@ times 1 (-1: no limit), space 0, min-order 1, task-filter N, ignore-gfp-wait Y,
 ignore-gfp-highmem Y, verbose 1. The allocator calls should_fail_alloc_page() only
 while the `fail_page_alloc` static key is on, i.e. while probability > 0.
 """
+
 from ..errno import EINVAL, KernelError
 from .gfp import __GFP_HIGHMEM, __GFP_NOFAIL, __GFP_WAIT
 
@@ -69,7 +70,8 @@ class FailPageAlloc:
     def check_invariants(self) -> None:
         """The allocator's fault site is armed (one key count) exactly while probability > 0."""
         assert self.key.count == (self.probability > 0), (
-            f"fail_page_alloc key {self.key.count} with probability {self.probability}")
+            f"fail_page_alloc key {self.key.count} with probability {self.probability}"
+        )
         assert 0 <= self.probability <= 100 and self.interval >= 1
 
     def get(self, knob: str):

@@ -14,6 +14,7 @@ bonus, and no call trace (it would not be reproducible).
 
 Invariant: at most one live TIF_MEMDIE victim per memcg OOM at a time.
 """
+
 from ..config import PAGE_SHIFT, PAGE_SIZE
 from ..kernel.sched import PF_EXITING, PF_KTHREAD, TIF_MEMDIE
 from ..kernel.signal import SIGKILL, fatal_signal_pending, send_signal
@@ -56,7 +57,7 @@ def select_victim(tasks):
         if task.flags & PF_EXITING:
             return "abort", 0
         points = oom_badness(task, 0)
-        if points >= chosen_points:          # sorted by pid: ties go to the highest
+        if points >= chosen_points:  # sorted by pid: ties go to the highest
             chosen, chosen_points = task, points
     return chosen, chosen_points
 
@@ -84,16 +85,19 @@ def mem_cgroup_out_of_memory(mc, memcg, gfp: int, order: int, current):
 def dump_header(mc, victim, gfp: int, order: int, memcg, current, tasks) -> None:
     """The report before the kill: who invoked it, the memcg's counters, the task table."""
     log = mc.k.log
-    log.printk(f"{current.comm} invoked oom-killer: gfp_mask={gfp:#x}, order={order}, "
-               f"oom_score_adj=0")
+    log.printk(
+        f"{current.comm} invoked oom-killer: gfp_mask={gfp:#x}, order={order}, oom_score_adj=0"
+    )
     log.printk(f"{current.comm} cpuset=/ mems_allowed=0")
     mem_cgroup_print_oom_info(mc, memcg, victim)
     log.printk("[ pid ]   uid  tgid total_vm      rss nr_ptes swapents oom_score_adj name")
     for t in tasks:
         if t.mm is None or t.exit_state:
             continue
-        log.printk(f"[{t.pid:5d}] {t.uid:5d} {t.pid:5d} {t.mm.total_vm:8d} "
-                   f"{len(t.mm.anon_pages):8d} {0:7d} {0:8d}         {0:5d} {t.comm}")
+        log.printk(
+            f"[{t.pid:5d}] {t.uid:5d} {t.pid:5d} {t.mm.total_vm:8d} "
+            f"{len(t.mm.anon_pages):8d} {0:7d} {0:8d}         {0:5d} {t.comm}"
+        )
 
 
 def mem_cgroup_print_oom_info(mc, memcg, victim) -> None:
@@ -102,19 +106,21 @@ def mem_cgroup_print_oom_info(mc, memcg, victim) -> None:
     task_memcg = mc.mem_cgroup_from_task(victim)
     log.printk(f"Task in {task_memcg.path} killed as a result of limit of {memcg.path}")
     for name, c in (("memory", memcg.res), ("kmem", memcg.kmem)):
-        log.printk(f"{name}: usage {c.usage >> 10}kB, limit {c.limit >> 10}kB, "
-                   f"failcnt {c.failcnt}")
+        log.printk(f"{name}: usage {c.usage >> 10}kB, limit {c.limit >> 10}kB, failcnt {c.failcnt}")
 
 
-def oom_kill_process(mc, victim, gfp: int, order: int, score: int, memcg, current,
-                     tasks) -> None:
+def oom_kill_process(mc, victim, gfp: int, order: int, score: int, memcg, current, tasks) -> None:
     """Log the report and the kill, then TIF_MEMDIE + SIGKILL the victim."""
     log = mc.k.log
     dump_header(mc, victim, gfp, order, memcg, current, tasks)
-    log.printk(f"Memory cgroup out of memory: Kill process {victim.pid} ({victim.comm}) "
-               f"score {score} or sacrifice child")
+    log.printk(
+        f"Memory cgroup out of memory: Kill process {victim.pid} ({victim.comm}) "
+        f"score {score} or sacrifice child"
+    )
     mm = victim.mm
-    log.printk(f"Killed process {victim.pid} ({victim.comm}) total-vm:{_kb(mm.total_vm)}kB, "
-               f"anon-rss:{_kb(len(mm.anon_pages))}kB, file-rss:0kB")
+    log.printk(
+        f"Killed process {victim.pid} ({victim.comm}) total-vm:{_kb(mm.total_vm)}kB, "
+        f"anon-rss:{_kb(len(mm.anon_pages))}kB, file-rss:0kB"
+    )
     victim.flags |= TIF_MEMDIE
     send_signal(mc.k, victim, SIGKILL)

@@ -8,6 +8,7 @@ objects. States of `Zone.pstate[pfn]`:
   PCP                an order-0 page on a per-cpu list (free, but not in the buddy)
   ALLOCATED | order  head of an allocated block of that order
 """
+
 from ..config import PAGE_SHIFT
 
 PCP = 0x40
@@ -25,6 +26,7 @@ def virt_to_page(addr: int) -> int:
 
 class PageCgroup:
     """page_cgroup: which memcg an accounted page was charged to (the PCG_USED bit)."""
+
     __slots__ = ("memcg", "nr_pages")
 
     def __init__(self, memcg, nr_pages: int):

@@ -11,9 +11,10 @@ Invariants (check_invariants):
 - no two free buddies of the same order (they would have been merged);
 - every free block is naturally aligned: pfn % (1 << order) == 0.
 """
+
 import mmap
 
-from ..config import MAX_ORDER, PCP_BATCH, PCP_HIGH, PAGE_SHIFT
+from ..config import MAX_ORDER, PAGE_SHIFT, PCP_BATCH, PCP_HIGH
 from .gfp import gfp_name
 from .page import ALLOCATED, PCP
 
@@ -32,19 +33,23 @@ class Zone:
         self.pstate = mmap.mmap(-1, span)
         self.free_area = [{} for _ in range(MAX_ORDER)]
         self.pcp = [[] for _ in range(nr_cpus)]
-        self.free_buddy = 0                  # pages in free_area (per-cpu pages are derived)
-        self.page_cgroup = {}                # pfn -> PageCgroup of accounted pages
+        self.free_buddy = 0  # pages in free_area (per-cpu pages are derived)
+        self.page_cgroup = {}  # pfn -> PageCgroup of accounted pages
         # Hooks filled by the memory controller (mm/memcontrol.c) when it is loaded.
         self.memcg_kmem_newpage_charge = None
         self.memcg_kmem_commit_charge = None
         self.memcg_kmem_uncharge_pages = None
-        self.should_fail_alloc_page = None   # fault injection (fail_page_alloc)
+        self.should_fail_alloc_page = None  # fault injection (fail_page_alloc)
         self._populate()
         for cpu in kernel.cpus:
             cpu.pcp = self.pcp[cpu.id]
         self.memcg_key = key = kernel.static_key("memcg_kmem_enabled_key")
-        key.add_site(self, "free_accounted_pages", self._free_accounted_pages,
-                     self._free_accounted_pages_kmemcg)
+        key.add_site(
+            self,
+            "free_accounted_pages",
+            self._free_accounted_pages,
+            self._free_accounted_pages_kmemcg,
+        )
         self.fail_key = fail = kernel.static_key("fail_page_alloc")
         fail.add_site(self, "_alloc", self._alloc_nofault, self._alloc_fault)
         # alloc_pages() depends on both keys: with both off it *is* the plain allocator,
@@ -92,7 +97,6 @@ class Zone:
             self.alloc_pages = self._alloc_pages_kmemcg
         else:
             self.alloc_pages = self._alloc
-
 
     def _alloc_pages_kmemcg(self, gfp: int, order: int):
         """alloc_pages() while some memcg accounts kernel memory: the hooks run around it."""
@@ -146,7 +150,7 @@ class Zone:
         else:
             if self.wild >= self.wild_end:
                 return None
-            pfn, current = self.wild, TOP        # carve the next block of the wilderness
+            pfn, current = self.wild, TOP  # carve the next block of the wilderness
             self.wild += 1 << TOP
         self.free_buddy -= 1 << order
         self._expand(pfn, order, current)
@@ -200,7 +204,7 @@ class Zone:
         if state is None:
             what = "page outside memory"
         elif state & ALLOCATED:
-            what = f"freed with order {order}, allocated with order {state & 0x3f}"
+            what = f"freed with order {order}, allocated with order {state & 0x3F}"
         elif state:
             what = "double free (page is already free)"
         else:
@@ -224,7 +228,7 @@ class Zone:
                 break
             del area[order][buddy]
             pstate[buddy] = 0
-            pfn &= buddy             # the merged block starts at the lower of the two
+            pfn &= buddy  # the merged block starts at the lower of the two
             order += 1
         area[order][pfn] = None
         pstate[pfn] = order + 1
@@ -285,14 +289,17 @@ class Zone:
             for pfn in blocks:
                 assert pfn & ((1 << order) - 1) == 0, f"misaligned block {pfn:#x} order {order}"
                 assert pfn + (1 << order) <= self.nr_pages, f"block {pfn:#x} beyond memory"
-                assert self.pstate[pfn] == order + 1, f"pstate of free {pfn:#x} is {self.pstate[pfn]}"
+                assert self.pstate[pfn] == order + 1, (
+                    f"pstate of free {pfn:#x} is {self.pstate[pfn]}"
+                )
                 if order < TOP:
                     buddy = pfn ^ (1 << order)
                     assert buddy not in blocks, f"free buddies {pfn:#x},{buddy:#x} of order {order}"
                 buddy_free += 1 << order
         buddy_free += self.wild_end - self.wild
         assert buddy_free == self.free_buddy, (
-            f"buddy pages {buddy_free} != counted {self.free_buddy}")
+            f"buddy pages {buddy_free} != counted {self.free_buddy}"
+        )
 
     def _check_conservation(self) -> None:
         """Count every state byte of pstate (bytes.count: C speed, ~1 ms per GiB)."""
@@ -301,10 +308,11 @@ class Zone:
         heads = sum(data.count(o + 1) for o in range(MAX_ORDER))
         assert heads == sum(len(blocks) for blocks in self.free_area), "unlisted free block heads"
         assert data.count(PCP) == self.nr_pcp, "per-cpu pages lost or invented"
-        assert not any(data[self.nr_pages:]), "state set beyond the end of memory"
+        assert not any(data[self.nr_pages :]), "state set beyond the end of memory"
         assert self.nr_free + allocated == self.nr_pages, (
             f"pages lost or invented: free {self.nr_free} + allocated {allocated} "
-            f"!= {self.nr_pages}")
+            f"!= {self.nr_pages}"
+        )
 
 
 # The Linux entry points by their names, for readers coming from mm/page_alloc.c.
@@ -329,5 +337,12 @@ def free_accounted_pages(zone: Zone, addr: int, order: int) -> None:
         zone.free_accounted_pages(addr >> PAGE_SHIFT, order)
 
 
-__all__ = ["Zone", "alloc_pages", "__free_pages", "free_pages", "__free_accounted_pages",
-           "free_accounted_pages", "gfp_name"]
+__all__ = [
+    "Zone",
+    "alloc_pages",
+    "__free_pages",
+    "free_pages",
+    "__free_accounted_pages",
+    "free_accounted_pages",
+    "gfp_name",
+]
